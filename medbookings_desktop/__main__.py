@@ -1,0 +1,3 @@
+from medbookings_desktop.cli import main
+
+raise SystemExit(main())
