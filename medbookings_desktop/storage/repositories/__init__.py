@@ -1,0 +1,1 @@
+"""Repositories: each turns one part of the domain into SQL and back."""

@@ -1,0 +1,151 @@
+"""Appointments, their status history, and the overlap guard's errors made readable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from medbookings_desktop.domain.appointments import (
+    ACTIVE_STATUSES,
+    Appointment,
+    StatusChange,
+)
+from medbookings_desktop.domain.errors import NotFound, SlotTaken, StaleRecord
+from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import tables as t
+
+A = t.appointments
+S = t.services
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+
+class Occupied(NamedTuple):
+    """An active appointment's time as the slot engine needs it, buffers included."""
+
+    id: int
+    provider_id: int
+    room_id: int | None
+    start: datetime
+    end: datetime
+    buffer_before: timedelta
+    buffer_after: timedelta
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    orig: Any = exc.orig
+    if getattr(orig, "sqlstate", None) == "23P01":  # exclusion_violation
+        return True
+    return "appointment overlap" in str(orig)
+
+
+class AppointmentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, appointment_id: int) -> Appointment:
+        r = self.conn.execute(select(A).where(A.c.id == appointment_id)).first()
+        if r is None:
+            raise NotFound(f"No appointment #{appointment_id}.")
+        return rows.appointment(r)
+
+    def add(self, appt: Appointment, now: datetime) -> Appointment:
+        values = {**rows.appointment_values(appt), "created_at": now, "updated_at": now}
+        try:
+            with self.conn.begin_nested():
+                new_id = self.conn.execute(insert(A).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError as exc:
+            self._raise_clash(exc, appt)
+        return replace(appt, id=new_id)
+
+    def update(self, appt: Appointment, now: datetime) -> Appointment:
+        """Write a changed appointment; refuse if another desk changed it since it was read."""
+        values = {**rows.appointment_values(appt), "updated_at": now}
+        try:
+            with self.conn.begin_nested():
+                done = self.conn.execute(
+                    update(A).where(A.c.id == appt.id, A.c.revision == appt.revision - 1)
+                    .values(**values)
+                )
+        except IntegrityError as exc:
+            self._raise_clash(exc, appt)
+        if done.rowcount == 0:
+            raise StaleRecord(
+                f"Appointment #{appt.id} was changed at another desk meanwhile; "
+                "look again and retry."
+            )
+        return appt
+
+    def _raise_clash(self, exc: IntegrityError, appt: Appointment) -> None:
+        if not _is_overlap(exc):
+            raise exc
+        clash = self.clashes(appt)
+        if clash:
+            raise SlotTaken(
+                f"That time is taken by {clash[0].label} meanwhile.", clash[0].id
+            ) from None
+        raise SlotTaken("That time was taken at another desk meanwhile.") from None
+
+    def clashes(self, appt: Appointment) -> list[Appointment]:
+        """Active appointments overlapping this one for its provider or room (not itself)."""
+        who = A.c.provider_id == appt.provider_id
+        if appt.room_id is not None:
+            who = who | (A.c.room_id == appt.room_id)
+        q = select(A).where(
+            who, A.c.status.in_(_ACTIVE), A.c.start_at < appt.end, A.c.end_at > appt.start,
+        ).order_by(A.c.start_at)
+        if appt.id is not None:
+            q = q.where(A.c.id != appt.id)
+        return [rows.appointment(r) for r in self.conn.execute(q)]
+
+    def occupied(self, provider_ids: Iterable[int], start: datetime, end: datetime) -> list[Occupied]:
+        """Active appointments touching [start, end) widened by the longest buffer."""
+        margin = timedelta(hours=12)
+        q = (
+            select(A.c.id, A.c.provider_id, A.c.room_id, A.c.start_at, A.c.end_at,
+                   S.c.buffer_before, S.c.buffer_after)
+            .join(S, S.c.id == A.c.service_id)
+            .where(A.c.provider_id.in_(list(provider_ids)), A.c.status.in_(_ACTIVE),
+                   A.c.start_at < end + margin, A.c.start_at >= start - margin)
+        )
+        return [Occupied(*r) for r in self.conn.execute(q) if r.end_at > start - margin]
+
+    def between(self, start: datetime, end: datetime, *, provider_ids: Iterable[int] | None = None,
+                include_inactive: bool = True) -> list[Appointment]:
+        q = select(A).where(A.c.start_at < end, A.c.start_at >= start - timedelta(hours=12),
+                            A.c.end_at > start).order_by(A.c.start_at, A.c.provider_id)
+        if provider_ids is not None:
+            q = q.where(A.c.provider_id.in_(list(provider_ids)))
+        if not include_inactive:
+            q = q.where(A.c.status.in_(_ACTIVE))
+        return [rows.appointment(r) for r in self.conn.execute(q)]
+
+    def for_patient(self, patient_id: int) -> list[Appointment]:
+        q = select(A).where(A.c.patient_id == patient_id).order_by(A.c.start_at)
+        return [rows.appointment(r) for r in self.conn.execute(q)]
+
+    def record_change(self, change: StatusChange) -> int:
+        return int(self.conn.execute(insert(t.status_changes).values(
+            appointment_id=change.appointment_id, from_status=change.from_status.value,
+            to_status=change.to_status.value, at=change.at, by_user_id=change.by_user_id,
+            reason=change.reason, undone=False,
+        )).inserted_primary_key[0])  # type: ignore[index]
+
+    def last_change(self, *, appointment_id: int | None = None,
+                    by_user_id: int | None = None) -> StatusChange | None:
+        C = t.status_changes
+        q = select(C).where(C.c.undone.is_(False)).order_by(C.c.id.desc()).limit(1)
+        if appointment_id is not None:
+            q = q.where(C.c.appointment_id == appointment_id)
+        if by_user_id is not None:
+            q = q.where(C.c.by_user_id == by_user_id)
+        r = self.conn.execute(q).first()
+        return None if r is None else rows.status_change(r)
+
+    def mark_undone(self, change_id: int) -> None:
+        C = t.status_changes
+        self.conn.execute(update(C).where(C.c.id == change_id).values(undone=True))

@@ -1,0 +1,123 @@
+"""Patients and the typeahead search over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from medbookings_desktop.domain.errors import NotFound
+from medbookings_desktop.domain.patients import Patient
+from medbookings_desktop.domain.search import PatientQuery
+from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import tables as t
+
+P = t.patients
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PatientRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    def get(self, patient_id: int) -> Patient:
+        r = self.conn.execute(select(P).where(P.c.id == patient_id)).first()
+        if r is None:
+            raise NotFound(f"No patient #{patient_id}.")
+        return rows.patient(r)
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, Patient]:
+        wanted = list(ids)
+        return {r.id: rows.patient(r) for r in self.conn.execute(select(P).where(P.c.id.in_(wanted)))}
+
+    def add(self, patient: Patient, now: datetime) -> Patient:
+        values = {**rows.patient_values(patient), "created_at": now, "updated_at": now}
+        new_id = self.conn.execute(insert(P).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+        return rows.patient(self.conn.execute(select(P).where(P.c.id == new_id)).one())
+
+    def add_many(self, patients: Sequence[Patient], now: datetime) -> None:
+        if patients:
+            self.conn.execute(
+                insert(P),
+                [{**rows.patient_values(p), "created_at": now, "updated_at": now} for p in patients],
+            )
+
+    def update(self, patient: Patient, now: datetime) -> Patient:
+        values = {**rows.patient_values(patient), "updated_at": now}
+        done = self.conn.execute(update(P).where(P.c.id == patient.id).values(**values))
+        if done.rowcount == 0:
+            raise NotFound(f"No patient #{patient.id}.")
+        return patient
+
+    def count(self) -> int:
+        return int(self.conn.scalar(select(func.count()).select_from(P)) or 0)
+
+    def ids_in_order(self) -> list[int]:
+        return list(self.conn.scalars(select(P.c.id).order_by(P.c.last_name_key, P.c.first_name_key, P.c.id)))
+
+    def search(self, query: PatientQuery, limit: int = 20) -> list[Patient]:
+        """Name prefixes first (ordered by name), then substring matches from the trigram index."""
+        found: dict[int, Patient] = {}
+        if query.birth_date is not None:
+            q = select(P).where(P.c.date_of_birth == query.birth_date).order_by(
+                P.c.last_name_key, P.c.first_name_key).limit(limit)
+            found.update((r.id, rows.patient(r)) for r in self.conn.execute(q))
+        if query.words and len(found) < limit:
+            found.update((p.id, p) for p in self._by_name_prefix(query.words, limit - len(found))
+                         if p.id is not None)
+        if query.substrings and len(found) < limit:
+            for p in self._by_substring(query, limit):
+                if p.id not in found and len(found) < limit:
+                    found[p.id] = p  # type: ignore[index]
+        return list(found.values())
+
+    def _by_name_prefix(self, words: Sequence[str], limit: int) -> list[Patient]:
+        first = words[0]
+        prefix = _like_escape(first) + "%"
+        if len(words) == 1:
+            # last name prefix, then first name prefix ("ada" finds Ada Okafor and Adams)
+            q1 = select(P).where(P.c.last_name_key.like(prefix, escape="\\")).order_by(
+                P.c.last_name_key, P.c.first_name_key).limit(limit)
+            result = [rows.patient(r) for r in self.conn.execute(q1)]
+            if len(result) < limit:
+                q2 = select(P).where(P.c.first_name_key.like(prefix, escape="\\")).order_by(
+                    P.c.first_name_key, P.c.last_name_key).limit(limit)
+                seen = {p.id for p in result}
+                result += [p for p in (rows.patient(r) for r in self.conn.execute(q2))
+                           if p.id not in seen][: limit - len(result)]
+            return result
+        second = _like_escape(words[1]) + "%"
+        # two words: "ada oka" as first+last, or "okafor ada" as last+first
+        q = select(P).where(
+            (P.c.first_name_key.like(prefix, escape="\\") & P.c.last_name_key.like(second, escape="\\"))
+            | (P.c.last_name_key.like(prefix, escape="\\") & P.c.first_name_key.like(second, escape="\\"))
+        ).order_by(P.c.last_name_key, P.c.first_name_key).limit(limit)
+        return [rows.patient(r) for r in self.conn.execute(q)]
+
+    def _by_substring(self, query: PatientQuery, limit: int) -> list[Patient]:
+        long_terms = [s for s in query.substrings if len(s) >= 3]
+        if not long_terms:
+            return []
+        if self.dialect == "sqlite":
+            match = " AND ".join('"' + s.replace('"', '""') + '"' for s in long_terms)
+            ids_q = text(
+                "SELECT rowid FROM patients_fts WHERE patients_fts MATCH :match LIMIT :limit"
+            )
+            ids = list(self.conn.scalars(ids_q, {"match": match, "limit": limit * 4}))
+            if not ids:
+                return []
+            q = select(P).where(P.c.id.in_(ids))
+        else:
+            q = select(P)
+            for s in long_terms:
+                q = q.where(P.c.search_text.like("%" + _like_escape(s) + "%", escape="\\"))
+        for s in query.substrings:
+            if len(s) < 3:
+                q = q.where(P.c.search_text.like("%" + _like_escape(s) + "%", escape="\\"))
+        q = q.order_by(P.c.last_name_key, P.c.first_name_key).limit(limit)
+        return [rows.patient(r) for r in self.conn.execute(q)]
