@@ -29,9 +29,7 @@ ACTIVE_STATUSES: frozenset[Status] = frozenset(
 UPCOMING_STATUSES: frozenset[Status] = frozenset({Status.BOOKED, Status.CONFIRMED})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.BOOKED: frozenset(
-        {Status.CONFIRMED, Status.ARRIVED, Status.CANCELLED, Status.NO_SHOW}
-    ),
+    Status.BOOKED: frozenset({Status.CONFIRMED, Status.ARRIVED, Status.CANCELLED, Status.NO_SHOW}),
     Status.CONFIRMED: frozenset({Status.ARRIVED, Status.CANCELLED, Status.NO_SHOW}),
     Status.ARRIVED: frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.NO_SHOW}),
     Status.IN_PROGRESS: frozenset({Status.COMPLETED}),
@@ -96,17 +94,27 @@ class Appointment:
                 f"{status.value.replace('_', ' ')}."
             )
         if status is Status.CANCELLED:
-            return replace(self, status=status, cancelled_by=by, cancel_reason=reason,
-                           revision=self.revision + 1)
+            return replace(
+                self,
+                status=status,
+                cancelled_by=by,
+                cancel_reason=reason,
+                revision=self.revision + 1,
+            )
         return replace(self, status=status, revision=self.revision + 1)
 
     def restored_to(self, status: Status) -> Appointment:
         """Undo: go back to an earlier status, clearing what the undone change set."""
-        return replace(self, status=status, cancelled_by=None, cancel_reason=None,
-                       revision=self.revision + 1)
+        return replace(
+            self, status=status, cancelled_by=None, cancel_reason=None, revision=self.revision + 1
+        )
 
     def moved(
-        self, start: datetime, end: datetime, *, provider_id: int | None = None,
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        provider_id: int | None = None,
         location_id: int | None = None,
     ) -> Appointment:
         if self.status not in UPCOMING_STATUSES:
@@ -114,7 +122,9 @@ class Appointment:
                 f"An appointment that is {self.status.value.replace('_', ' ')} cannot be moved."
             )
         return replace(
-            self, start=start, end=end,
+            self,
+            start=start,
+            end=end,
             provider_id=self.provider_id if provider_id is None else provider_id,
             location_id=self.location_id if location_id is None else location_id,
             revision=self.revision + 1,

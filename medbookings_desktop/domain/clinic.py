@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import available_timezones
 
 from medbookings_desktop.domain.errors import InvalidInput
@@ -90,8 +90,14 @@ class Location:
 
     @property
     def address(self) -> str:
-        parts = (self.address_line1, self.address_line2, self.city, self.region,
-                 self.postal_code, self.country)
+        parts = (
+            self.address_line1,
+            self.address_line2,
+            self.city,
+            self.region,
+            self.postal_code,
+            self.country,
+        )
         return ", ".join(p for p in parts if p)
 
 
@@ -180,9 +186,11 @@ class WorkingHours:
         _check_span(self.start, self.end)
 
     def applies_on(self, day: date) -> bool:
-        return (day.weekday() == self.weekday
-                and (self.valid_from is None or day >= self.valid_from)
-                and (self.valid_until is None or day <= self.valid_until))
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or day >= self.valid_from)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
 
 
 @dataclass(frozen=True, slots=True)

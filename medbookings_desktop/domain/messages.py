@@ -56,9 +56,7 @@ PATIENT_NOTICES = frozenset(
 OUTDATED_BY_MOVE = PATIENT_NOTICES | {OutboxKind.CALENDAR_UPSERT, OutboxKind.PROVIDER_NOTICE}
 OUTDATED_BY_CANCEL = OUTDATED_BY_MOVE
 OUTDATED_BY_ARRIVAL = frozenset({OutboxKind.REMINDER})
-OUTDATED_BY_REINSTATE = frozenset(
-    {OutboxKind.CANCELLATION_NOTICE, OutboxKind.CALENDAR_DELETE}
-)
+OUTDATED_BY_REINSTATE = frozenset({OutboxKind.CANCELLATION_NOTICE, OutboxKind.CALENDAR_DELETE})
 
 
 def _key(kind: OutboxKind, appt: Appointment, suffix: str = "") -> str:
@@ -69,11 +67,21 @@ def _times(appt: Appointment) -> dict[str, Any]:
     return {"start": appt.start.isoformat(), "end": appt.end.isoformat()}
 
 
-def _row(kind: OutboxKind, target: str, appt: Appointment, due: datetime,
-         payload: dict[str, Any] | None = None, suffix: str = "") -> OutboxItem:
+def _row(
+    kind: OutboxKind,
+    target: str,
+    appt: Appointment,
+    due: datetime,
+    payload: dict[str, Any] | None = None,
+    suffix: str = "",
+) -> OutboxItem:
     return OutboxItem(
-        kind=kind, target=target, due_at=due, idempotency_key=_key(kind, appt, suffix),
-        appointment_id=appt.id, payload={**_times(appt), **(payload or {})},
+        kind=kind,
+        target=target,
+        due_at=due,
+        idempotency_key=_key(kind, appt, suffix),
+        appointment_id=appt.id,
+        payload={**_times(appt), **(payload or {})},
     )
 
 
@@ -82,14 +90,22 @@ def patient_target(appt: Appointment) -> str:
 
 
 def reminders(appt: Appointment, settings: ClinicSettings, now: datetime) -> list[OutboxItem]:
-    """One row per reminder offset still in the future; a 24 h reminder for a visit in 3 h is moot."""
+    """A row per reminder offset still ahead; a 24 h reminder for a visit in 3 h is moot."""
     rows = []
     for offset in settings.reminder_offsets:
         due = appt.start - offset
         if due > now:
             minutes = int(offset / timedelta(minutes=1))
-            rows.append(_row(OutboxKind.REMINDER, patient_target(appt), appt, due,
-                             {"offset_minutes": minutes}, suffix=f":{minutes}m"))
+            rows.append(
+                _row(
+                    OutboxKind.REMINDER,
+                    patient_target(appt),
+                    appt,
+                    due,
+                    {"offset_minutes": minutes},
+                    suffix=f":{minutes}m",
+                )
+            )
     return rows
 
 
@@ -102,12 +118,21 @@ def plan_booked(appt: Appointment, settings: ClinicSettings, now: datetime) -> l
     ]
 
 
-def plan_moved(old: Appointment, new: Appointment, settings: ClinicSettings,
-               now: datetime) -> list[OutboxItem]:
+def plan_moved(
+    old: Appointment, new: Appointment, settings: ClinicSettings, now: datetime
+) -> list[OutboxItem]:
     rows = [
-        _row(OutboxKind.CHANGE_NOTICE, patient_target(new), new, now,
-             {"previous_start": old.start.isoformat(), "previous_end": old.end.isoformat(),
-              "previous_provider_id": old.provider_id}),
+        _row(
+            OutboxKind.CHANGE_NOTICE,
+            patient_target(new),
+            new,
+            now,
+            {
+                "previous_start": old.start.isoformat(),
+                "previous_end": old.end.isoformat(),
+                "previous_provider_id": old.provider_id,
+            },
+        ),
         _row(OutboxKind.CALENDAR_UPSERT, f"calendar:{new.provider_id}", new, now),
         *reminders(new, settings, now),
     ]
@@ -120,20 +145,27 @@ def plan_moved(old: Appointment, new: Appointment, settings: ClinicSettings,
 
 def plan_cancelled(appt: Appointment, now: datetime) -> list[OutboxItem]:
     return [
-        _row(OutboxKind.CANCELLATION_NOTICE, patient_target(appt), appt, now,
-             {"reason": appt.cancel_reason or ""}),
+        _row(
+            OutboxKind.CANCELLATION_NOTICE,
+            patient_target(appt),
+            appt,
+            now,
+            {"reason": appt.cancel_reason or ""},
+        ),
         _row(OutboxKind.CALENDAR_DELETE, f"calendar:{appt.provider_id}", appt, now),
     ]
 
 
-def plan_reinstated(appt: Appointment, settings: ClinicSettings, now: datetime,
-                    *, patient_was_told: bool) -> list[OutboxItem]:
+def plan_reinstated(
+    appt: Appointment, settings: ClinicSettings, now: datetime, *, patient_was_told: bool
+) -> list[OutboxItem]:
     """Undo of a cancellation: put the event back; tell the patient only if they heard."""
     rows = [
         _row(OutboxKind.CALENDAR_UPSERT, f"calendar:{appt.provider_id}", appt, now),
         *reminders(appt, settings, now),
     ]
     if patient_was_told:
-        rows.insert(0, _row(OutboxKind.CHANGE_NOTICE, patient_target(appt), appt, now,
-                            {"reinstated": True}))
+        rows.insert(
+            0, _row(OutboxKind.CHANGE_NOTICE, patient_target(appt), appt, now, {"reinstated": True})
+        )
     return rows

@@ -28,9 +28,7 @@ def normalize_phone(raw: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         raise InvalidInput(f"{raw!r} is not a phone number.", "phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(
-            f"{raw!r} is not a valid phone number (read as {region}).", "phone"
-        )
+        raise InvalidInput(f"{raw!r} is not a valid phone number (read as {region}).", "phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

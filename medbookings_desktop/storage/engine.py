@@ -27,7 +27,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings DESIGN asks for; writers use `engine.connect().execution_options(**WRITE)`."""
+    """An engine set up as DESIGN asks; writers connect with `.execution_options(**WRITE)`."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -35,9 +35,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         if path is None or str(path) == ":memory:":
             raise ValueError("MedBookings keeps its data in an SQLite file, not in memory.")
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
-        )
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":

@@ -88,7 +88,9 @@ class UpgradeResult:
     backup: Path | None
 
 
-def upgrade(engine: Engine, revision: str = "head", backup_dir: Path | None = None) -> UpgradeResult:
+def upgrade(
+    engine: Engine, revision: str = "head", backup_dir: Path | None = None
+) -> UpgradeResult:
     """Bring the schema to `revision`, backing up an SQLite file that already holds data."""
     before = check_not_newer(engine)
     target = head_revision() if revision == "head" else revision

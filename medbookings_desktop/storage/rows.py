@@ -26,9 +26,16 @@ from medbookings_desktop.domain.patients import Channel, Patient, fold
 
 def location(r: Row[Any]) -> Location:
     return Location(
-        id=r.id, name=r.name, zone=r.zone, address_line1=r.address_line1,
-        address_line2=r.address_line2, city=r.city, region=r.region,
-        postal_code=r.postal_code, country=r.country, phone=r.phone,
+        id=r.id,
+        name=r.name,
+        zone=r.zone,
+        address_line1=r.address_line1,
+        address_line2=r.address_line2,
+        city=r.city,
+        region=r.region,
+        postal_code=r.postal_code,
+        country=r.country,
+        phone=r.phone,
     )
 
 
@@ -38,16 +45,30 @@ def room(r: Row[Any]) -> Room:
 
 def service(r: Row[Any]) -> Service:
     return Service(
-        id=r.id, name=r.name, duration=r.duration, buffer_before=r.buffer_before,
-        buffer_after=r.buffer_after, price_cents=r.price_cents, deposit_cents=r.deposit_cents,
-        currency=r.currency, online=r.online, colour=r.colour, active=r.active,
+        id=r.id,
+        name=r.name,
+        duration=r.duration,
+        buffer_before=r.buffer_before,
+        buffer_after=r.buffer_after,
+        price_cents=r.price_cents,
+        deposit_cents=r.deposit_cents,
+        currency=r.currency,
+        online=r.online,
+        colour=r.colour,
+        active=r.active,
     )
 
 
 def provider(r: Row[Any], location_ids: frozenset[int], service_ids: frozenset[int]) -> Provider:
     return Provider(
-        id=r.id, name=r.name, title=r.title, colour=r.colour, location_ids=location_ids,
-        service_ids=service_ids, google_calendar_id=r.google_calendar_id, email=r.email,
+        id=r.id,
+        name=r.name,
+        title=r.title,
+        colour=r.colour,
+        location_ids=location_ids,
+        service_ids=service_ids,
+        google_calendar_id=r.google_calendar_id,
+        email=r.email,
         active=r.active,
     )
 
@@ -58,87 +79,157 @@ def staff(r: Row[Any]) -> StaffUser:
 
 def working_hours(r: Row[Any]) -> WorkingHours:
     return WorkingHours(
-        id=r.id, provider_id=r.provider_id, location_id=r.location_id, weekday=r.weekday,
-        start=r.start, end=r.end, valid_from=r.valid_from, valid_until=r.valid_until,
+        id=r.id,
+        provider_id=r.provider_id,
+        location_id=r.location_id,
+        weekday=r.weekday,
+        start=r.start,
+        end=r.end,
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
     )
 
 
 def break_(r: Row[Any]) -> Break:
     return Break(
-        id=r.id, provider_id=r.provider_id, location_id=r.location_id, weekday=r.weekday,
-        start=r.start, end=r.end, label=r.label,
+        id=r.id,
+        provider_id=r.provider_id,
+        location_id=r.location_id,
+        weekday=r.weekday,
+        start=r.start,
+        end=r.end,
+        label=r.label,
     )
 
 
 def extra_hours(r: Row[Any]) -> ExtraHours:
     return ExtraHours(
-        id=r.id, provider_id=r.provider_id, location_id=r.location_id, day=r.day,
-        start=r.start, end=r.end,
+        id=r.id,
+        provider_id=r.provider_id,
+        location_id=r.location_id,
+        day=r.day,
+        start=r.start,
+        end=r.end,
     )
 
 
 def time_off(r: Row[Any]) -> TimeOff:
-    return TimeOff(id=r.id, provider_id=r.provider_id, start=r.start_at, end=r.end_at,
-                   reason=r.reason)
+    return TimeOff(
+        id=r.id, provider_id=r.provider_id, start=r.start_at, end=r.end_at, reason=r.reason
+    )
 
 
 def busy_block(r: Row[Any]) -> BusyBlock:
-    return BusyBlock(id=r.id, provider_id=r.provider_id, start=r.start_at, end=r.end_at,
-                     label=r.label, source=r.source, external_id=r.external_id)
+    return BusyBlock(
+        id=r.id,
+        provider_id=r.provider_id,
+        start=r.start_at,
+        end=r.end_at,
+        label=r.label,
+        source=r.source,
+        external_id=r.external_id,
+    )
 
 
 def patient(r: Row[Any]) -> Patient:
     return Patient(
-        id=r.id, first_name=r.first_name, last_name=r.last_name, date_of_birth=r.date_of_birth,
-        phone=r.phone, email=r.email, preferred_channel=Channel(r.preferred_channel),
-        consent_sms=r.consent_sms, consent_whatsapp=r.consent_whatsapp,
-        consent_email=r.consent_email, notes=r.notes,
+        id=r.id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        date_of_birth=r.date_of_birth,
+        phone=r.phone,
+        email=r.email,
+        preferred_channel=Channel(r.preferred_channel),
+        consent_sms=r.consent_sms,
+        consent_whatsapp=r.consent_whatsapp,
+        consent_email=r.consent_email,
+        notes=r.notes,
     )
 
 
 def patient_values(p: Patient) -> dict[str, Any]:
     return {
-        "first_name": p.first_name, "last_name": p.last_name, "date_of_birth": p.date_of_birth,
-        "phone": p.phone, "email": p.email, "preferred_channel": p.preferred_channel.value,
-        "consent_sms": p.consent_sms, "consent_whatsapp": p.consent_whatsapp,
-        "consent_email": p.consent_email, "notes": p.notes,
-        "last_name_key": fold(p.last_name), "first_name_key": fold(p.first_name),
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "date_of_birth": p.date_of_birth,
+        "phone": p.phone,
+        "email": p.email,
+        "preferred_channel": p.preferred_channel.value,
+        "consent_sms": p.consent_sms,
+        "consent_whatsapp": p.consent_whatsapp,
+        "consent_email": p.consent_email,
+        "notes": p.notes,
+        "last_name_key": fold(p.last_name),
+        "first_name_key": fold(p.first_name),
         "search_text": p.search_text,
     }
 
 
 def appointment(r: Row[Any]) -> Appointment:
     return Appointment(
-        id=r.id, patient_id=r.patient_id, provider_id=r.provider_id, service_id=r.service_id,
-        location_id=r.location_id, room_id=r.room_id, online=r.online, start=r.start_at,
-        end=r.end_at, source=Source(r.source), status=Status(r.status), notes=r.notes,
-        cancelled_by=r.cancelled_by, cancel_reason=r.cancel_reason, meet_url=r.meet_url,
+        id=r.id,
+        patient_id=r.patient_id,
+        provider_id=r.provider_id,
+        service_id=r.service_id,
+        location_id=r.location_id,
+        room_id=r.room_id,
+        online=r.online,
+        start=r.start_at,
+        end=r.end_at,
+        source=Source(r.source),
+        status=Status(r.status),
+        notes=r.notes,
+        cancelled_by=r.cancelled_by,
+        cancel_reason=r.cancel_reason,
+        meet_url=r.meet_url,
         revision=r.revision,
     )
 
 
 def appointment_values(a: Appointment) -> dict[str, Any]:
     return {
-        "patient_id": a.patient_id, "provider_id": a.provider_id, "service_id": a.service_id,
-        "location_id": a.location_id, "room_id": a.room_id, "online": a.online,
-        "start_at": a.start, "end_at": a.end, "source": a.source.value,
-        "status": a.status.value, "notes": a.notes, "cancelled_by": a.cancelled_by,
-        "cancel_reason": a.cancel_reason, "meet_url": a.meet_url, "revision": a.revision,
+        "patient_id": a.patient_id,
+        "provider_id": a.provider_id,
+        "service_id": a.service_id,
+        "location_id": a.location_id,
+        "room_id": a.room_id,
+        "online": a.online,
+        "start_at": a.start,
+        "end_at": a.end,
+        "source": a.source.value,
+        "status": a.status.value,
+        "notes": a.notes,
+        "cancelled_by": a.cancelled_by,
+        "cancel_reason": a.cancel_reason,
+        "meet_url": a.meet_url,
+        "revision": a.revision,
     }
 
 
 def status_change(r: Row[Any]) -> StatusChange:
     return StatusChange(
-        id=r.id, appointment_id=r.appointment_id, from_status=Status(r.from_status),
-        to_status=Status(r.to_status), at=r.at, by_user_id=r.by_user_id, reason=r.reason,
+        id=r.id,
+        appointment_id=r.appointment_id,
+        from_status=Status(r.from_status),
+        to_status=Status(r.to_status),
+        at=r.at,
+        by_user_id=r.by_user_id,
+        reason=r.reason,
         undone=r.undone,
     )
 
 
 def outbox_item(r: Row[Any]) -> OutboxItem:
     return OutboxItem(
-        id=r.id, kind=OutboxKind(r.kind), target=r.target, due_at=r.due_at,
-        idempotency_key=r.idempotency_key, appointment_id=r.appointment_id, payload=r.payload,
-        state=OutboxState(r.state), attempts=r.attempts, next_try_at=r.next_try_at,
+        id=r.id,
+        kind=OutboxKind(r.kind),
+        target=r.target,
+        due_at=r.due_at,
+        idempotency_key=r.idempotency_key,
+        appointment_id=r.appointment_id,
+        payload=r.payload,
+        state=OutboxState(r.state),
+        attempts=r.attempts,
+        next_try_at=r.next_try_at,
         last_error=r.last_error,
     )

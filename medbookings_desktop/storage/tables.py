@@ -117,8 +117,9 @@ working_hours = Table(
     "working_hours",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("weekday", Integer, nullable=False),
     Column("start", Time, nullable=False),
@@ -132,8 +133,9 @@ breaks = Table(
     "breaks",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("weekday", Integer, nullable=False),
     Column("start", Time, nullable=False),
@@ -146,8 +148,9 @@ extra_hours = Table(
     "extra_hours",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("day", Date, nullable=False),
     Column("start", Time, nullable=False),

@@ -68,7 +68,8 @@ class AppointmentRepository:
         try:
             with self.conn.begin_nested():
                 done = self.conn.execute(
-                    update(A).where(A.c.id == appt.id, A.c.revision == appt.revision - 1)
+                    update(A)
+                    .where(A.c.id == appt.id, A.c.revision == appt.revision - 1)
                     .values(**values)
                 )
         except IntegrityError as exc:
@@ -95,29 +96,60 @@ class AppointmentRepository:
         who = A.c.provider_id == appt.provider_id
         if appt.room_id is not None:
             who = who | (A.c.room_id == appt.room_id)
-        q = select(A).where(
-            who, A.c.status.in_(_ACTIVE), A.c.start_at < appt.end, A.c.end_at > appt.start,
-        ).order_by(A.c.start_at)
+        q = (
+            select(A)
+            .where(
+                who,
+                A.c.status.in_(_ACTIVE),
+                A.c.start_at < appt.end,
+                A.c.end_at > appt.start,
+            )
+            .order_by(A.c.start_at)
+        )
         if appt.id is not None:
             q = q.where(A.c.id != appt.id)
         return [rows.appointment(r) for r in self.conn.execute(q)]
 
-    def occupied(self, provider_ids: Iterable[int], start: datetime, end: datetime) -> list[Occupied]:
+    def occupied(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> list[Occupied]:
         """Active appointments touching [start, end) widened by the longest buffer."""
         margin = timedelta(hours=12)
         q = (
-            select(A.c.id, A.c.provider_id, A.c.room_id, A.c.start_at, A.c.end_at,
-                   S.c.buffer_before, S.c.buffer_after)
+            select(
+                A.c.id,
+                A.c.provider_id,
+                A.c.room_id,
+                A.c.start_at,
+                A.c.end_at,
+                S.c.buffer_before,
+                S.c.buffer_after,
+            )
             .join(S, S.c.id == A.c.service_id)
-            .where(A.c.provider_id.in_(list(provider_ids)), A.c.status.in_(_ACTIVE),
-                   A.c.start_at < end + margin, A.c.start_at >= start - margin)
+            .where(
+                A.c.provider_id.in_(list(provider_ids)),
+                A.c.status.in_(_ACTIVE),
+                A.c.start_at < end + margin,
+                A.c.start_at >= start - margin,
+            )
         )
         return [Occupied(*r) for r in self.conn.execute(q) if r.end_at > start - margin]
 
-    def between(self, start: datetime, end: datetime, *, provider_ids: Iterable[int] | None = None,
-                include_inactive: bool = True) -> list[Appointment]:
-        q = select(A).where(A.c.start_at < end, A.c.start_at >= start - timedelta(hours=12),
-                            A.c.end_at > start).order_by(A.c.start_at, A.c.provider_id)
+    def between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        provider_ids: Iterable[int] | None = None,
+        include_inactive: bool = True,
+    ) -> list[Appointment]:
+        q = (
+            select(A)
+            .where(
+                A.c.start_at < end, A.c.start_at >= start - timedelta(hours=12), A.c.end_at > start
+            )
+            .order_by(A.c.start_at, A.c.provider_id)
+        )
         if provider_ids is not None:
             q = q.where(A.c.provider_id.in_(list(provider_ids)))
         if not include_inactive:
@@ -129,14 +161,23 @@ class AppointmentRepository:
         return [rows.appointment(r) for r in self.conn.execute(q)]
 
     def record_change(self, change: StatusChange) -> int:
-        return int(self.conn.execute(insert(t.status_changes).values(
-            appointment_id=change.appointment_id, from_status=change.from_status.value,
-            to_status=change.to_status.value, at=change.at, by_user_id=change.by_user_id,
-            reason=change.reason, undone=False,
-        )).inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            self.conn.execute(
+                insert(t.status_changes).values(
+                    appointment_id=change.appointment_id,
+                    from_status=change.from_status.value,
+                    to_status=change.to_status.value,
+                    at=change.at,
+                    by_user_id=change.by_user_id,
+                    reason=change.reason,
+                    undone=False,
+                )
+            ).inserted_primary_key[0]
+        )  # type: ignore[index]
 
-    def last_change(self, *, appointment_id: int | None = None,
-                    by_user_id: int | None = None) -> StatusChange | None:
+    def last_change(
+        self, *, appointment_id: int | None = None, by_user_id: int | None = None
+    ) -> StatusChange | None:
         C = t.status_changes
         q = select(C).where(C.c.undone.is_(False)).order_by(C.c.id.desc()).limit(1)
         if appointment_id is not None:

@@ -48,17 +48,26 @@ class SettingsRepository:
         self.conn = conn
 
     def clinic(self) -> ClinicSettings:
-        value = self.conn.scalar(select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == "clinic"))
+        value = self.conn.scalar(
+            select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == "clinic")
+        )
         return ClinicSettings() if value is None else _settings_from_json(value)
 
     def is_set_up(self) -> bool:
-        return self.conn.scalar(select(t.clinic_settings.c.key).where(t.clinic_settings.c.key == "clinic")) is not None
+        return (
+            self.conn.scalar(
+                select(t.clinic_settings.c.key).where(t.clinic_settings.c.key == "clinic")
+            )
+            is not None
+        )
 
     def save_clinic(self, settings: ClinicSettings) -> None:
         self.set_value("clinic", _settings_to_json(settings))
 
     def value(self, key: str) -> Any:
-        return self.conn.scalar(select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == key))
+        return self.conn.scalar(
+            select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == key)
+        )
 
     def set_value(self, key: str, value: Any) -> None:
         done = self.conn.execute(
@@ -92,7 +101,10 @@ class StaffRepository:
         return StaffUser(id=new_id, name=name, role=role)
 
     def list(self) -> list[StaffUser]:
-        return [rows.staff(r) for r in self.conn.execute(select(t.staff_users).order_by(t.staff_users.c.name))]
+        return [
+            rows.staff(r)
+            for r in self.conn.execute(select(t.staff_users).order_by(t.staff_users.c.name))
+        ]
 
 
 class LocationRepository:
@@ -100,7 +112,10 @@ class LocationRepository:
         self.conn = conn
 
     def list(self) -> list[Location]:
-        return [rows.location(r) for r in self.conn.execute(select(t.locations).order_by(t.locations.c.id))]
+        return [
+            rows.location(r)
+            for r in self.conn.execute(select(t.locations).order_by(t.locations.c.id))
+        ]
 
     def get(self, location_id: int) -> Location:
         r = self.conn.execute(select(t.locations).where(t.locations.c.id == location_id)).first()
@@ -128,7 +143,9 @@ class LocationRepository:
 
     def save_room(self, room: Room) -> Room:
         existing = self.conn.execute(
-            select(t.rooms.c.id).where(t.rooms.c.location_id == room.location_id, t.rooms.c.name == room.name)
+            select(t.rooms.c.id).where(
+                t.rooms.c.location_id == room.location_id, t.rooms.c.name == room.name
+            )
         ).scalar()
         if existing is not None:
             return Room(id=existing, name=room.name, location_id=room.location_id)
@@ -195,10 +212,14 @@ class ProviderRepository:
         if r is None:
             raise NotFound(f"No provider #{provider_id}.")
         locs = self.conn.scalars(
-            select(t.provider_locations.c.location_id).where(t.provider_locations.c.provider_id == provider_id)
+            select(t.provider_locations.c.location_id).where(
+                t.provider_locations.c.provider_id == provider_id
+            )
         )
         svcs = self.conn.scalars(
-            select(t.provider_services.c.service_id).where(t.provider_services.c.provider_id == provider_id)
+            select(t.provider_services.c.service_id).where(
+                t.provider_services.c.provider_id == provider_id
+            )
         )
         return rows.provider(r, frozenset(locs), frozenset(svcs))
 
@@ -208,8 +229,11 @@ class ProviderRepository:
 
     def save(self, prov: Provider) -> Provider:
         values = {
-            "name": prov.name, "title": prov.title, "colour": prov.colour,
-            "google_calendar_id": prov.google_calendar_id, "email": prov.email,
+            "name": prov.name,
+            "title": prov.title,
+            "colour": prov.colour,
+            "google_calendar_id": prov.google_calendar_id,
+            "email": prov.email,
             "active": prov.active,
         }
         if prov.id is None:
@@ -217,8 +241,12 @@ class ProviderRepository:
         else:
             pid = prov.id
             self.conn.execute(update(t.providers).where(t.providers.c.id == pid).values(**values))
-            self.conn.execute(delete(t.provider_locations).where(t.provider_locations.c.provider_id == pid))
-            self.conn.execute(delete(t.provider_services).where(t.provider_services.c.provider_id == pid))
+            self.conn.execute(
+                delete(t.provider_locations).where(t.provider_locations.c.provider_id == pid)
+            )
+            self.conn.execute(
+                delete(t.provider_services).where(t.provider_services.c.provider_id == pid)
+            )
         if prov.location_ids:
             self.conn.execute(
                 insert(t.provider_locations),
@@ -229,5 +257,11 @@ class ProviderRepository:
                 insert(t.provider_services),
                 [{"provider_id": pid, "service_id": sid} for sid in sorted(prov.service_ids)],
             )
-        return Provider(**{**asdict(prov), "id": pid,
-                           "location_ids": prov.location_ids, "service_ids": prov.service_ids})
+        return Provider(
+            **{
+                **asdict(prov),
+                "id": pid,
+                "location_ids": prov.location_ids,
+                "service_ids": prov.service_ids,
+            }
+        )

@@ -11,7 +11,7 @@ from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxSt
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
-O = t.outbox
+OB = t.outbox
 
 
 class OutboxRepository:
@@ -20,39 +20,56 @@ class OutboxRepository:
 
     def add_many(self, items: Iterable[OutboxItem], now: datetime) -> None:
         values = [
-            {"kind": i.kind.value, "target": i.target, "appointment_id": i.appointment_id,
-             "payload": i.payload, "due_at": i.due_at, "attempts": 0, "next_try_at": None,
-             "last_error": None, "state": OutboxState.PENDING.value,
-             "idempotency_key": i.idempotency_key, "created_at": now, "sent_at": None}
+            {
+                "kind": i.kind.value,
+                "target": i.target,
+                "appointment_id": i.appointment_id,
+                "payload": i.payload,
+                "due_at": i.due_at,
+                "attempts": 0,
+                "next_try_at": None,
+                "last_error": None,
+                "state": OutboxState.PENDING.value,
+                "idempotency_key": i.idempotency_key,
+                "created_at": now,
+                "sent_at": None,
+            }
             for i in items
         ]
         if values:
-            self.conn.execute(insert(O), values)
+            self.conn.execute(insert(OB), values)
 
     def supersede(self, appointment_id: int, kinds: Iterable[OutboxKind]) -> int:
         """Pending rows of these kinds will never go out; return how many."""
         done = self.conn.execute(
-            update(O).where(
-                O.c.appointment_id == appointment_id,
-                O.c.kind.in_([k.value for k in kinds]),
-                O.c.state == OutboxState.PENDING.value,
-            ).values(state=OutboxState.SUPERSEDED.value)
+            update(OB)
+            .where(
+                OB.c.appointment_id == appointment_id,
+                OB.c.kind.in_([k.value for k in kinds]),
+                OB.c.state == OutboxState.PENDING.value,
+            )
+            .values(state=OutboxState.SUPERSEDED.value)
         )
         return int(done.rowcount)
 
     def for_appointment(self, appointment_id: int) -> list[OutboxItem]:
-        q = select(O).where(O.c.appointment_id == appointment_id).order_by(O.c.id)
+        q = select(OB).where(OB.c.appointment_id == appointment_id).order_by(OB.c.id)
         return [rows.outbox_item(r) for r in self.conn.execute(q)]
 
-    def any_in_states(self, appointment_id: int, kinds: Iterable[OutboxKind],
-                      states: Iterable[OutboxState]) -> bool:
-        q = select(O.c.id).where(
-            O.c.appointment_id == appointment_id,
-            O.c.kind.in_([k.value for k in kinds]),
-            O.c.state.in_([s.value for s in states]),
-        ).limit(1)
+    def any_in_states(
+        self, appointment_id: int, kinds: Iterable[OutboxKind], states: Iterable[OutboxState]
+    ) -> bool:
+        q = (
+            select(OB.c.id)
+            .where(
+                OB.c.appointment_id == appointment_id,
+                OB.c.kind.in_([k.value for k in kinds]),
+                OB.c.state.in_([s.value for s in states]),
+            )
+            .limit(1)
+        )
         return self.conn.scalar(q) is not None
 
     def pending_count(self) -> int:
-        q = select(O.c.id).where(O.c.state == OutboxState.PENDING.value)
+        q = select(OB.c.id).where(OB.c.state == OutboxState.PENDING.value)
         return len(list(self.conn.scalars(q)))

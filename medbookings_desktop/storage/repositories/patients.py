@@ -33,7 +33,9 @@ class PatientRepository:
 
     def get_many(self, ids: Iterable[int]) -> dict[int, Patient]:
         wanted = list(ids)
-        return {r.id: rows.patient(r) for r in self.conn.execute(select(P).where(P.c.id.in_(wanted)))}
+        return {
+            r.id: rows.patient(r) for r in self.conn.execute(select(P).where(P.c.id.in_(wanted)))
+        }
 
     def add(self, patient: Patient, now: datetime) -> Patient:
         values = {**rows.patient_values(patient), "created_at": now, "updated_at": now}
@@ -44,7 +46,10 @@ class PatientRepository:
         if patients:
             self.conn.execute(
                 insert(P),
-                [{**rows.patient_values(p), "created_at": now, "updated_at": now} for p in patients],
+                [
+                    {**rows.patient_values(p), "created_at": now, "updated_at": now}
+                    for p in patients
+                ],
             )
 
     def update(self, patient: Patient, now: datetime) -> Patient:
@@ -58,18 +63,29 @@ class PatientRepository:
         return int(self.conn.scalar(select(func.count()).select_from(P)) or 0)
 
     def ids_in_order(self) -> list[int]:
-        return list(self.conn.scalars(select(P.c.id).order_by(P.c.last_name_key, P.c.first_name_key, P.c.id)))
+        return list(
+            self.conn.scalars(
+                select(P.c.id).order_by(P.c.last_name_key, P.c.first_name_key, P.c.id)
+            )
+        )
 
     def search(self, query: PatientQuery, limit: int = 20) -> list[Patient]:
         """Name prefixes first (ordered by name), then substring matches from the trigram index."""
         found: dict[int, Patient] = {}
         if query.birth_date is not None:
-            q = select(P).where(P.c.date_of_birth == query.birth_date).order_by(
-                P.c.last_name_key, P.c.first_name_key).limit(limit)
+            q = (
+                select(P)
+                .where(P.c.date_of_birth == query.birth_date)
+                .order_by(P.c.last_name_key, P.c.first_name_key)
+                .limit(limit)
+            )
             found.update((r.id, rows.patient(r)) for r in self.conn.execute(q))
         if query.words and len(found) < limit:
-            found.update((p.id, p) for p in self._by_name_prefix(query.words, limit - len(found))
-                         if p.id is not None)
+            found.update(
+                (p.id, p)
+                for p in self._by_name_prefix(query.words, limit - len(found))
+                if p.id is not None
+            )
         if query.substrings and len(found) < limit:
             for p in self._by_substring(query, limit):
                 if p.id not in found and len(found) < limit:
@@ -81,22 +97,42 @@ class PatientRepository:
         prefix = _like_escape(first) + "%"
         if len(words) == 1:
             # last name prefix, then first name prefix ("ada" finds Ada Okafor and Adams)
-            q1 = select(P).where(P.c.last_name_key.like(prefix, escape="\\")).order_by(
-                P.c.last_name_key, P.c.first_name_key).limit(limit)
+            q1 = (
+                select(P)
+                .where(P.c.last_name_key.like(prefix, escape="\\"))
+                .order_by(P.c.last_name_key, P.c.first_name_key)
+                .limit(limit)
+            )
             result = [rows.patient(r) for r in self.conn.execute(q1)]
             if len(result) < limit:
-                q2 = select(P).where(P.c.first_name_key.like(prefix, escape="\\")).order_by(
-                    P.c.first_name_key, P.c.last_name_key).limit(limit)
+                q2 = (
+                    select(P)
+                    .where(P.c.first_name_key.like(prefix, escape="\\"))
+                    .order_by(P.c.first_name_key, P.c.last_name_key)
+                    .limit(limit)
+                )
                 seen = {p.id for p in result}
-                result += [p for p in (rows.patient(r) for r in self.conn.execute(q2))
-                           if p.id not in seen][: limit - len(result)]
+                result += [
+                    p for p in (rows.patient(r) for r in self.conn.execute(q2)) if p.id not in seen
+                ][: limit - len(result)]
             return result
         second = _like_escape(words[1]) + "%"
         # two words: "ada oka" as first+last, or "okafor ada" as last+first
-        q = select(P).where(
-            (P.c.first_name_key.like(prefix, escape="\\") & P.c.last_name_key.like(second, escape="\\"))
-            | (P.c.last_name_key.like(prefix, escape="\\") & P.c.first_name_key.like(second, escape="\\"))
-        ).order_by(P.c.last_name_key, P.c.first_name_key).limit(limit)
+        q = (
+            select(P)
+            .where(
+                (
+                    P.c.first_name_key.like(prefix, escape="\\")
+                    & P.c.last_name_key.like(second, escape="\\")
+                )
+                | (
+                    P.c.last_name_key.like(prefix, escape="\\")
+                    & P.c.first_name_key.like(second, escape="\\")
+                )
+            )
+            .order_by(P.c.last_name_key, P.c.first_name_key)
+            .limit(limit)
+        )
         return [rows.patient(r) for r in self.conn.execute(q)]
 
     def _by_substring(self, query: PatientQuery, limit: int) -> list[Patient]:

@@ -35,33 +35,55 @@ class ScheduleRepository:
         )
         return [rows.extra_hours(r) for r in self.conn.execute(q)]
 
-    def time_off(self, provider_ids: Iterable[int], start: datetime, end: datetime) -> list[TimeOff]:
+    def time_off(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> list[TimeOff]:
         q = select(t.time_off).where(
             t.time_off.c.provider_id.in_(list(provider_ids)),
-            t.time_off.c.start_at < end, t.time_off.c.end_at > start,
+            t.time_off.c.start_at < end,
+            t.time_off.c.end_at > start,
         )
         return [rows.time_off(r) for r in self.conn.execute(q)]
 
-    def busy_blocks(self, provider_ids: Iterable[int], start: datetime, end: datetime) -> list[BusyBlock]:
+    def busy_blocks(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> list[BusyBlock]:
         q = select(t.busy_blocks).where(
             t.busy_blocks.c.provider_id.in_(list(provider_ids)),
-            t.busy_blocks.c.start_at < end, t.busy_blocks.c.end_at > start,
+            t.busy_blocks.c.start_at < end,
+            t.busy_blocks.c.end_at > start,
         )
         return [rows.busy_block(r) for r in self.conn.execute(q)]
 
-    def replace_weekly(self, provider_id: int, hours: Iterable[WorkingHours],
-                       breaks: Iterable[Break]) -> None:
+    def replace_weekly(
+        self, provider_id: int, hours: Iterable[WorkingHours], breaks: Iterable[Break]
+    ) -> None:
         """Set a provider's weekly rules to exactly these (the editor and setup files do this)."""
-        self.conn.execute(delete(t.working_hours).where(t.working_hours.c.provider_id == provider_id))
+        self.conn.execute(
+            delete(t.working_hours).where(t.working_hours.c.provider_id == provider_id)
+        )
         self.conn.execute(delete(t.breaks).where(t.breaks.c.provider_id == provider_id))
         hour_rows = [
-            {"provider_id": provider_id, "location_id": h.location_id, "weekday": h.weekday,
-             "start": h.start, "end": h.end, "valid_from": h.valid_from, "valid_until": h.valid_until}
+            {
+                "provider_id": provider_id,
+                "location_id": h.location_id,
+                "weekday": h.weekday,
+                "start": h.start,
+                "end": h.end,
+                "valid_from": h.valid_from,
+                "valid_until": h.valid_until,
+            }
             for h in hours
         ]
         break_rows = [
-            {"provider_id": provider_id, "location_id": b.location_id, "weekday": b.weekday,
-             "start": b.start, "end": b.end, "label": b.label}
+            {
+                "provider_id": provider_id,
+                "location_id": b.location_id,
+                "weekday": b.weekday,
+                "start": b.start,
+                "end": b.end,
+                "label": b.label,
+            }
             for b in breaks
         ]
         if hour_rows:
@@ -70,18 +92,40 @@ class ScheduleRepository:
             self.conn.execute(insert(t.breaks), break_rows)
 
     def add_extra_hours(self, extra: ExtraHours) -> int:
-        return int(self.conn.execute(insert(t.extra_hours).values(
-            provider_id=extra.provider_id, location_id=extra.location_id, day=extra.day,
-            start=extra.start, end=extra.end,
-        )).inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            self.conn.execute(
+                insert(t.extra_hours).values(
+                    provider_id=extra.provider_id,
+                    location_id=extra.location_id,
+                    day=extra.day,
+                    start=extra.start,
+                    end=extra.end,
+                )
+            ).inserted_primary_key[0]
+        )  # type: ignore[index]
 
     def add_time_off(self, off: TimeOff) -> int:
-        return int(self.conn.execute(insert(t.time_off).values(
-            provider_id=off.provider_id, start_at=off.start, end_at=off.end, reason=off.reason,
-        )).inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            self.conn.execute(
+                insert(t.time_off).values(
+                    provider_id=off.provider_id,
+                    start_at=off.start,
+                    end_at=off.end,
+                    reason=off.reason,
+                )
+            ).inserted_primary_key[0]
+        )  # type: ignore[index]
 
     def add_busy_block(self, block: BusyBlock) -> int:
-        return int(self.conn.execute(insert(t.busy_blocks).values(
-            provider_id=block.provider_id, start_at=block.start, end_at=block.end,
-            label=block.label, source=block.source, external_id=block.external_id,
-        )).inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            self.conn.execute(
+                insert(t.busy_blocks).values(
+                    provider_id=block.provider_id,
+                    start_at=block.start,
+                    end_at=block.end,
+                    label=block.label,
+                    source=block.source,
+                    external_id=block.external_id,
+                )
+            ).inserted_primary_key[0]
+        )  # type: ignore[index]
