@@ -1,0 +1,24 @@
+"""The `medbookings` command: the GUI by default, admin and scripting subcommands.
+
+Exit codes: 0 done; 1 refused by a rule (slot taken, outside hours), reason on stderr;
+2 bad input (malformed value, unknown id, unreadable file). A refused or bad command changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from medbookings_desktop import __version__
+from medbookings_desktop.cli.framework import COMMAND_MODULES, Runtime, build_parser, run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(__version__)
+    args = parser.parse_args(argv)
+    return run(args, Runtime.from_args(args))
+
+
+__all__ = ["COMMAND_MODULES", "argparse", "main", "sys"]

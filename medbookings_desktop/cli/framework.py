@@ -1,0 +1,195 @@
+"""How subcommands are declared, parsed, run and how their errors become exit codes.
+
+A command module exposes `COMMANDS`, a list of `Command`; the path ("patients", "add")
+places it in the parser. Handlers get the parsed args and a `Runtime`, print their result and
+return an exit code; they raise domain errors and this module reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TextIO
+
+from medbookings_desktop.domain.errors import DomainError, InvalidInput, NotFound, Refused
+
+OK, REFUSED, BAD_INPUT = 0, 1, 2
+
+# Modules that contribute subcommands, in the order they appear in --help.
+COMMAND_MODULES = (
+    "medbookings_desktop.cli.db",
+    "medbookings_desktop.cli.demo",
+    "medbookings_desktop.cli.setup",
+    "medbookings_desktop.cli.lists",
+    "medbookings_desktop.cli.patients",
+    "medbookings_desktop.cli.booking",
+    "medbookings_desktop.cli.export",
+    "medbookings_desktop.cli.bench",
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    help: str
+    handler: Callable[[argparse.Namespace, Runtime], int]
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda p: None
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Runtime:
+    """What a handler needs: settings, the database (opened on first use) and the output."""
+
+    database_url: str | None
+    actor: str | None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Runtime:
+        return cls(database_url=args.database, actor=args.user)
+
+    @cached_property
+    def settings(self) -> Any:
+        from medbookings_desktop.settings import load_settings
+
+        return load_settings()
+
+    @property
+    def url(self) -> str:
+        return self.database_url or str(self.settings.database_url)
+
+    @cached_property
+    def engine(self) -> Any:
+        """The database as it is, not upgraded: for commands that manage the schema."""
+        from medbookings_desktop.storage.engine import create_db_engine
+
+        return create_db_engine(self.url)
+
+    @cached_property
+    def app(self) -> Any:
+        """The database upgraded to this version's schema, and the services over it."""
+        from medbookings_desktop.bootstrap import open_app
+
+        return open_app(self.url, backup_dir=self.settings.backup_dir, actor=self.actor)
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx
+
+    def print_json(self, value: Any) -> None:
+        json.dump(value, self.out, indent=2, ensure_ascii=False, default=str)
+        self.out.write("\n")
+
+    def close(self) -> None:
+        if "app" in self.__dict__:
+            self.app.engine.dispose()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def build_parser(version: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medbookings",
+        description="MedBookings Desktop: the clinic's front desk. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"medbookings {version}")
+    parser.add_argument("--database", metavar="URL",
+                        help="SQLite file URL or PostgreSQL URL (default: MEDBOOKINGS_DATABASE_URL "
+                             "or the settings file, else an SQLite file in the user data folder)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="staff name recorded in the audit trail (default: the login name)")
+    parser.set_defaults(command=None)
+    groups: dict[tuple[str, ...], argparse._SubParsersAction[Any]] = {}
+    top = parser.add_subparsers(title="commands", metavar="COMMAND")
+    groups[()] = top
+    parsers: dict[tuple[str, ...], argparse.ArgumentParser] = {(): parser}
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        for command in module.COMMANDS:
+            for depth in range(1, len(command.path)):
+                prefix = command.path[:depth]
+                if prefix not in parsers:
+                    sub = groups[prefix[:-1]].add_parser(prefix[-1], help=f"{prefix[-1]} commands")
+                    sub.set_defaults(command=None, group_parser=sub)
+                    parsers[prefix] = sub
+                if prefix not in groups:
+                    groups[prefix] = parsers[prefix].add_subparsers(metavar="COMMAND")
+            sub = groups[command.path[:-1]].add_parser(
+                command.path[-1], help=command.help, description=command.help)
+            command.arguments(sub)
+            sub.set_defaults(command=command)
+            parsers[command.path] = sub
+    return parser
+
+
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
+    command: Command | None = args.command
+    if command is None:
+        group = getattr(args, "group_parser", None)
+        if group is not None:
+            group.print_help(runtime.err)
+            return BAD_INPUT
+        return _open_gui(runtime)
+    try:
+        return command.handler(args, runtime)
+    except CliError as exc:
+        print(f"medbookings: {exc}", file=runtime.err)
+        return exc.code
+    except Refused as exc:
+        print(f"medbookings: refused: {exc.message}", file=runtime.err)
+        return REFUSED
+    except (InvalidInput, NotFound) as exc:
+        print(f"medbookings: {exc.message}", file=runtime.err)
+        return BAD_INPUT
+    except DomainError as exc:
+        print(f"medbookings: {exc.message}", file=runtime.err)
+        return BAD_INPUT
+    except Exception as exc:
+        message = _known_failure(exc)
+        if message is None:
+            raise
+        print(f"medbookings: {message}", file=runtime.err)
+        return BAD_INPUT
+    finally:
+        runtime.close()
+
+
+def _known_failure(exc: Exception) -> str | None:
+    """Errors of setup rather than of code: report them plainly, no traceback."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from medbookings_desktop.settings import SettingsError
+    from medbookings_desktop.storage.migrate import DatabaseTooNew
+
+    if isinstance(exc, DatabaseTooNew | SettingsError):
+        return str(exc)
+    if isinstance(exc, ArgumentError | ValueError) and "database" in str(exc).lower():
+        return str(exc)
+    if isinstance(exc, OperationalError):
+        return f"cannot use the database: {str(exc.orig).strip()}"
+    return None
+
+
+def _open_gui(runtime: Runtime) -> int:
+    try:
+        gui = importlib.import_module("medbookings_desktop.ui.app")
+    except ModuleNotFoundError:
+        print("medbookings: the desktop window is not part of this build; "
+              "use a subcommand (see `medbookings --help`).", file=runtime.err)
+        return BAD_INPUT
+    return int(gui.run(runtime))
