@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "medbookings_desktop.cli.setup",
     "medbookings_desktop.cli.lists",
     "medbookings_desktop.cli.patients",
+    "medbookings_desktop.cli.patient_import",
     "medbookings_desktop.cli.booking",
     "medbookings_desktop.cli.export",
     "medbookings_desktop.cli.bench",
