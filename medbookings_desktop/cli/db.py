@@ -36,9 +36,17 @@ def _current(args: argparse.Namespace, rt: Runtime) -> int:
 
 
 COMMANDS = [
-    Command(("db", "upgrade"), "Upgrade the database schema (backs up an SQLite file first).",
-            _upgrade, lambda p: p.add_argument("revision", nargs="?", default="head")),
-    Command(("db", "downgrade"), "Downgrade the schema to REV ('base' empties it).", _downgrade,
-            lambda p: p.add_argument("revision", metavar="REV")),
+    Command(
+        ("db", "upgrade"),
+        "Upgrade the database schema (backs up an SQLite file first).",
+        _upgrade,
+        lambda p: p.add_argument("revision", nargs="?", default="head"),
+    ),
+    Command(
+        ("db", "downgrade"),
+        "Downgrade the schema to REV ('base' empties it).",
+        _downgrade,
+        lambda p: p.add_argument("revision", metavar="REV"),
+    ),
     Command(("db", "current"), "Show the database's schema version.", _current),
 ]

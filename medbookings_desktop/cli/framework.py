@@ -106,14 +106,20 @@ class Runtime:
 def build_parser(version: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medbookings",
-        description="MedBookings Desktop: the clinic's front desk. Without a command, opens the app.",
+        description="MedBookings Desktop, the clinic's front desk. No command: open the app.",
     )
     parser.add_argument("--version", action="version", version=f"medbookings {version}")
-    parser.add_argument("--database", metavar="URL",
-                        help="SQLite file URL or PostgreSQL URL (default: MEDBOOKINGS_DATABASE_URL "
-                             "or the settings file, else an SQLite file in the user data folder)")
-    parser.add_argument("--user", metavar="NAME",
-                        help="staff name recorded in the audit trail (default: the login name)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLite file URL or PostgreSQL URL (default: MEDBOOKINGS_DATABASE_URL "
+        "or the settings file, else an SQLite file in the user data folder)",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="staff name recorded in the audit trail (default: the login name)",
+    )
     parser.set_defaults(command=None)
     groups: dict[tuple[str, ...], argparse._SubParsersAction[Any]] = {}
     top = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -131,7 +137,8 @@ def build_parser(version: str) -> argparse.ArgumentParser:
                 if prefix not in groups:
                     groups[prefix] = parsers[prefix].add_subparsers(metavar="COMMAND")
             sub = groups[command.path[:-1]].add_parser(
-                command.path[-1], help=command.help, description=command.help)
+                command.path[-1], help=command.help, description=command.help
+            )
             command.arguments(sub)
             sub.set_defaults(command=command)
             parsers[command.path] = sub
@@ -190,7 +197,10 @@ def _open_gui(runtime: Runtime) -> int:
     try:
         gui = importlib.import_module("medbookings_desktop.ui.app")
     except ModuleNotFoundError:
-        print("medbookings: the desktop window is not part of this build; "
-              "use a subcommand (see `medbookings --help`).", file=runtime.err)
+        print(
+            "medbookings: the desktop window is not part of this build; "
+            "use a subcommand (see `medbookings --help`).",
+            file=runtime.err,
+        )
         return BAD_INPUT
     return int(gui.run(runtime))
