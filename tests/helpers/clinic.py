@@ -84,8 +84,8 @@ def build_small_clinic(url: str, clock: Clock) -> SmallClinic:
     setup.set_weekly_hours(
         ctx, dr_b.id, [WorkingHours(dr_b.id, london.id, d, time(10), time(14)) for d in (0, 2)])
     ada = patients.register(ctx, first_name="Ada", last_name="Okafor",
-                            phone="+44 7700 900123", email="ada@example.com",
+                            phone="+44 20 7946 0123", email="ada@example.com",
                             consent_sms=True, consent_email=True)
-    ben = patients.register(ctx, first_name="Ben", last_name="Adams", phone="07700 900456")
+    ben = patients.register(ctx, first_name="Ben", last_name="Adams", phone="020 7946 0456")
     return SmallClinic(engine, ctx, clock, london, consultation, checkup, video, dr_a, dr_b,
                        ada, ben)
