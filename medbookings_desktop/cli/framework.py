@@ -72,7 +72,10 @@ class Runtime:
 
     @property
     def url(self) -> str:
-        return self.database_url or str(self.settings.database_url)
+        if self.database_url:
+            return self.database_url
+        self.settings.make_dirs()
+        return str(self.settings.database_url)
 
     @cached_property
     def engine(self) -> Any:
@@ -95,6 +98,11 @@ class Runtime:
     def print_json(self, value: Any) -> None:
         json.dump(value, self.out, indent=2, ensure_ascii=False, default=str)
         self.out.write("\n")
+
+    def start_logging(self) -> None:
+        from medbookings_desktop.logging_setup import configure_logging
+
+        configure_logging(self.settings.log_dir)
 
     def close(self) -> None:
         if "app" in self.__dict__:
@@ -153,14 +161,20 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
             group.print_help(runtime.err)
             return BAD_INPUT
         return _open_gui(runtime)
+    name = " ".join(command.path)
+    code = BAD_INPUT
     try:
-        return command.handler(args, runtime)
+        runtime.start_logging()
+        code = command.handler(args, runtime)
+        return code
     except CliError as exc:
         print(f"medbookings: {exc}", file=runtime.err)
-        return exc.code
+        code = exc.code
+        return code
     except Refused as exc:
         print(f"medbookings: refused: {exc.message}", file=runtime.err)
-        return REFUSED
+        code = REFUSED
+        return code
     except (InvalidInput, NotFound) as exc:
         print(f"medbookings: {exc.message}", file=runtime.err)
         return BAD_INPUT
@@ -174,6 +188,8 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         print(f"medbookings: {message}", file=runtime.err)
         return BAD_INPUT
     finally:
+        # the command's name and outcome only: arguments may carry patient details
+        log.info("command %r finished with exit code %s", name, code)
         runtime.close()
 
 

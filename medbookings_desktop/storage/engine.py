@@ -34,7 +34,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         path = sqlite_path(url)
         if path is None or str(path) == ":memory:":
             raise ValueError("MedBookings keeps its data in an SQLite file, not in memory.")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise ValueError(f"The folder for the database file {path} does not exist.")
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
         _configure_sqlite(engine)
         return engine
