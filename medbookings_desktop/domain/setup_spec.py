@@ -280,7 +280,7 @@ def _zone(value: Any) -> str:
 
 
 def _colour(value: Any) -> str:
-    text = _text(7)(value)
+    text = _text(64)(value)
     try:
         return check_colour(text)
     except InvalidInput:
@@ -298,21 +298,21 @@ def _email(value: Any) -> str | None:
 
 
 def _region(value: Any) -> str:
-    text = _text(2, allow_empty=False)(value).upper()
+    text = _text(64, allow_empty=False)(value).upper()
     if text not in phonenumbers.SUPPORTED_REGIONS:
         raise _Bad(f'{show(text)} is not a phone region (a country code such as "GB")')
     return text
 
 
 def _country(value: Any) -> str:
-    text = _text(2)(value).upper()
+    text = _text(64)(value).upper()
     if text and not _COUNTRY.match(text):
         raise _Bad(f"{show(text)} is not a two-letter country code")
     return text
 
 
 def _currency(value: Any) -> str:
-    text = _text(3, allow_empty=False)(value).upper()
+    text = _text(64, allow_empty=False)(value).upper()
     if not _CURRENCY.match(text):
         raise _Bad(f"{show(text)} is not a three-letter currency code")
     return text
