@@ -171,16 +171,7 @@ def check_bookable(
     zone = _zone_of(uow, appt, provider, settings)
     tz = ZoneInfo(zone)
     wanted = Interval(appt.start - service.buffer_before, appt.end + service.buffer_after)
-    for held in uow.appointments.occupied([provider.id or -1], wanted.start, wanted.end):
-        if held.id != appt.id and Interval(
-            held.start - held.buffer_before, held.end + held.buffer_after
-        ).overlaps(wanted):
-            raise SlotTaken(
-                f"{provider.display_name} already has appointment #{held.id} "
-                f"{held.start.astimezone(tz):%a %d %b %H:%M}–{held.end.astimezone(tz):%H:%M} "
-                f"({zone}), which overlaps.",
-                held.id,
-            )
+    _refuse_if_held(uow, appt, provider, wanted, zone)
     if appt.room_id is not None:
         for other in uow.appointments.clashes(appt):
             if other.room_id == appt.room_id:
@@ -195,10 +186,29 @@ def check_bookable(
             f"is outside {provider.display_name}'s working hours{where}."
         )
     if any(b.overlaps(wanted) for b in cal.blocked):
+        # another desk may have booked this time since the first look (PostgreSQL reads each
+        # statement afresh): then name that appointment rather than give a vague reason
+        _refuse_if_held(uow, appt, provider, wanted, zone)
         raise Refused(
             f"{provider.display_name} is not available then (a break, time off or a busy "
             "calendar entry)."
         )
+
+
+def _refuse_if_held(
+    uow: UnitOfWork, appt: Appointment, provider: Provider, wanted: Interval, zone: str
+) -> None:
+    tz = ZoneInfo(zone)
+    for held in uow.appointments.occupied([provider.id or -1], wanted.start, wanted.end):
+        if held.id != appt.id and Interval(
+            held.start - held.buffer_before, held.end + held.buffer_after
+        ).overlaps(wanted):
+            raise SlotTaken(
+                f"{provider.display_name} already has appointment #{held.id} "
+                f"{held.start.astimezone(tz):%a %d %b %H:%M}–{held.end.astimezone(tz):%H:%M} "
+                f"({zone}), which overlaps.",
+                held.id,
+            )
 
 
 def _minutes(delta: timedelta) -> str:
