@@ -239,12 +239,12 @@ def _text(max_len: int, *, allow_empty: bool = True) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if not isinstance(value, str):
             raise _Bad(f"{show(value)} must be text")
-        value = value.strip()
-        if not value and not allow_empty:
+        text = value.strip()
+        if not text and not allow_empty:
             raise _Bad("must not be empty")
-        if len(value) > max_len:
+        if len(text) > max_len:
             raise _Bad(f"is longer than {max_len} characters")
-        return value
+        return text
 
     return convert
 

@@ -340,8 +340,8 @@ def _known(uow: UnitOfWork, rows: Sequence[_Row]) -> dict[tuple[str, str, date |
             if p.id is not None and _name_key(p) in wanted:
                 found.setdefault(_name_key(p), p.id)
     # without a date of birth: look the full name up (both parts are needed to narrow it)
-    for first, last, born in wanted:
-        if born is None and first and last:
+    for first, last, birth in wanted:
+        if birth is None and first and last:
             query = PatientQuery((first, last), ())
             for p in uow.patients.search(query, limit=100_000):
                 if p.id is not None and _name_key(p) == (first, last, None):

@@ -237,15 +237,15 @@ class _Plan:
 
     def apply(self) -> list[Change]:
         self._apply_settings()
-        location_ids = {name: loc.id for name, loc in self.db_locations.items()}
+        location_ids = {name: _id(loc) for name, loc in self.db_locations.items()}
         for spec in self.spec.locations:
             saved = self._save("location", self.locations[spec.name], self.db_locations)
-            location_ids[spec.name] = saved.id
+            location_ids[spec.name] = _id(saved)
             self._add_rooms(saved, spec.rooms)
-        service_ids = {name: svc.id for name, svc in self.db_services.items()}
+        service_ids = {name: _id(svc) for name, svc in self.db_services.items()}
         for svc_spec in self.spec.services:
             saved_svc = self._save("service", self.services[svc_spec.name], self.db_services)
-            service_ids[svc_spec.name] = saved_svc.id
+            service_ids[svc_spec.name] = _id(saved_svc)
         for plan in self.providers:
             merged = replace(
                 plan.merged,
@@ -276,6 +276,7 @@ class _Plan:
         old = existing.get(record.name)
         if old is not None and old == record:
             return old
+        saved: Any
         if entity == "location":
             saved = self.uow.locations.save(record)
         elif entity == "service":
@@ -294,7 +295,8 @@ class _Plan:
 
     def _add_rooms(self, location: Location, rooms: tuple[str, ...]) -> None:
         assert location.id is not None
-        have = {room.name for room in self.uow.locations.rooms(location.id)}
+        rooms_here: Iterable[Room] = self.uow.locations.rooms(location.id)
+        have = {room.name for room in rooms_here}
         for name in rooms:
             if name in have:
                 continue
@@ -303,7 +305,7 @@ class _Plan:
             self.changes.append(Change("added", "room", name, f"at {show(location.name)}"))
 
     def _apply_hours(
-        self, provider: Provider, spec: ProviderSpec, location_ids: dict[str, Any]
+        self, provider: Provider, spec: ProviderSpec, location_ids: dict[str, int]
     ) -> None:
         if spec.hours is None:
             return
@@ -372,7 +374,7 @@ class _Plan:
             )
 
     def _apply_extra_hours(
-        self, provider: Provider, spec: ProviderSpec, location_ids: dict[str, Any]
+        self, provider: Provider, spec: ProviderSpec, location_ids: dict[str, int]
     ) -> None:
         pid = provider.id
         assert pid is not None
@@ -395,6 +397,11 @@ class _Plan:
                     f"{item.day} {item.start:%H:%M}–{item.end:%H:%M} at {show(item.location)}",
                 )
             )
+
+
+def _id(record: Location | Service) -> int:
+    assert record.id is not None
+    return record.id
 
 
 def _local(instant: datetime, zone: str) -> str:
