@@ -41,10 +41,17 @@ def normalize_email(raw: str) -> str:
     return info.normalized
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "ı": "i"}
+)
+
+
 def fold(text: str) -> str:
-    """Lower-case without accents, so 'Zoë' is found by 'zoe'."""
+    """Lower-case without accents, so 'Zoë' is found by 'zoe' and 'Ødegård' by 'odegard'."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return bare.translate(_LETTERS)
 
 
 _SPACES = re.compile(r"\s+")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from medbookings_desktop.domain import messages
 from medbookings_desktop.domain.appointments import (
@@ -54,6 +54,7 @@ def book(
         raise InvalidInput(
             "Give the start with its UTC offset, e.g. 2026-03-08T09:00-05:00.", "start"
         )
+    start = start.astimezone(UTC)  # so start + duration is elapsed time across a DST change
     now = ctx.now()
     with ctx.write() as uow:
         settings = uow.settings.clinic()
@@ -136,6 +137,7 @@ def reschedule(
 ) -> Outcome:
     if start.tzinfo is None:
         raise InvalidInput("Give the start with its UTC offset.", "start")
+    start = start.astimezone(UTC)  # so start + duration is elapsed time across a DST change
     now = ctx.now()
     with ctx.write() as uow:
         settings = uow.settings.clinic()

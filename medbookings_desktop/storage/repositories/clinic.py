@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.clinic import (
     ClinicSettings,
@@ -95,9 +96,17 @@ class StaffRepository:
         found = self.by_name(name)
         if found is not None:
             return found
-        new_id = self.conn.execute(
-            insert(t.staff_users).values(name=name, role=role.value)
-        ).inserted_primary_key[0]  # type: ignore[index]
+        try:
+            with self.conn.begin_nested():
+                new_id = self.conn.execute(
+                    insert(t.staff_users).values(name=name, role=role.value)
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError:
+            # another desk added the same name a moment ago
+            again = self.by_name(name)
+            if again is None:
+                raise
+            return again
         return StaffUser(id=new_id, name=name, role=role)
 
     def list(self) -> list[StaffUser]:
