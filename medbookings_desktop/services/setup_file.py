@@ -270,7 +270,8 @@ class _Plan:
         before, after = diff(snapshot(self.settings), snapshot(new))
         self.ctx.audit(self.uow, "settings", "clinic", None, before, after)
         action = "updated" if set_up else "created"
-        self.changes.append(Change(action, "clinic settings", "", f"({', '.join(after)})"))
+        detail = f"({', '.join(after)})" if after else ""
+        self.changes.append(Change(action, "clinic settings", "", detail))
 
     def _save(self, entity: str, record: Any, existing: dict[str, Any]) -> Any:
         old = existing.get(record.name)

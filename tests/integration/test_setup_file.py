@@ -441,3 +441,10 @@ def test_audit_entries_name_the_admin(cli: Cli, db_url: str) -> None:
     assert entries
     assert {users[e.user_id] for e in entries} == {"admin-test"}
     assert {e.entity for e in entries} >= {"clinic", "location", "service", "provider"}
+
+
+def test_a_clinic_table_with_defaults_only_is_saved_once(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, '[clinic]\nzone = "UTC"\n')
+    first = cli("setup", "apply", path)
+    assert first.out.splitlines()[1:] == ["  created clinic settings"]
+    assert cli("setup", "apply", path).out == "no changes\n"
