@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
 
 from medbookings_desktop.domain.errors import NotFound
 from medbookings_desktop.domain.patients import Patient
@@ -18,6 +18,12 @@ P = t.patients
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string above every string starting with `prefix` (None: no bound)."""
+    last = ord(prefix[-1])
+    return None if last >= 0x10FFFF else prefix[:-1] + chr(last + 1)
 
 
 class PatientRepository:
@@ -92,14 +98,29 @@ class PatientRepository:
                     found[p.id] = p  # type: ignore[index]
         return list(found.values())
 
+    def _starts_with(self, column: ColumnElement[str], word: str) -> ColumnElement[bool]:
+        """`column` (a folded key) starts with the folded `word`.
+
+        SQLite's LIKE ignores ASCII case, so it cannot use an ordinary index and would read
+        every patient; the keys are folded to lower case, so a range on the same column says
+        the same and lets SQLite walk just that stretch of the index. PostgreSQL uses its
+        text_pattern_ops indexes for the LIKE itself.
+        """
+        cond = column.like(_like_escape(word) + "%", escape="\\")
+        if self.dialect == "sqlite":
+            cond = cond & (column >= word)
+            upper = _next_prefix(word)
+            if upper is not None:
+                cond = cond & (column < upper)
+        return cond
+
     def _by_name_prefix(self, words: Sequence[str], limit: int) -> list[Patient]:
         first = words[0]
-        prefix = _like_escape(first) + "%"
         if len(words) == 1:
             # last name prefix, then first name prefix ("ada" finds Ada Okafor and Adams)
             q1 = (
                 select(P)
-                .where(P.c.last_name_key.like(prefix, escape="\\"))
+                .where(self._starts_with(P.c.last_name_key, first))
                 .order_by(P.c.last_name_key, P.c.first_name_key)
                 .limit(limit)
             )
@@ -107,7 +128,7 @@ class PatientRepository:
             if len(result) < limit:
                 q2 = (
                     select(P)
-                    .where(P.c.first_name_key.like(prefix, escape="\\"))
+                    .where(self._starts_with(P.c.first_name_key, first))
                     .order_by(P.c.first_name_key, P.c.last_name_key)
                     .limit(limit)
                 )
@@ -116,18 +137,18 @@ class PatientRepository:
                     p for p in (rows.patient(r) for r in self.conn.execute(q2)) if p.id not in seen
                 ][: limit - len(result)]
             return result
-        second = _like_escape(words[1]) + "%"
+        second = words[1]
         # two words: "ada oka" as first+last, or "okafor ada" as last+first
         q = (
             select(P)
             .where(
                 (
-                    P.c.first_name_key.like(prefix, escape="\\")
-                    & P.c.last_name_key.like(second, escape="\\")
+                    self._starts_with(P.c.first_name_key, first)
+                    & self._starts_with(P.c.last_name_key, second)
                 )
                 | (
-                    P.c.last_name_key.like(prefix, escape="\\")
-                    & P.c.first_name_key.like(second, escape="\\")
+                    self._starts_with(P.c.last_name_key, first)
+                    & self._starts_with(P.c.first_name_key, second)
                 )
             )
             .order_by(P.c.last_name_key, P.c.first_name_key)
