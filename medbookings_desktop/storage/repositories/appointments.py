@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.appointments import (
@@ -46,6 +46,7 @@ def _is_overlap(exc: IntegrityError) -> bool:
 class AppointmentRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._buffers: tuple[timedelta, timedelta] | None = None
 
     def get(self, appointment_id: int) -> Appointment:
         r = self.conn.execute(select(A).where(A.c.id == appointment_id)).first()
@@ -113,8 +114,14 @@ class AppointmentRepository:
     def occupied(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> list[Occupied]:
-        """Active appointments touching [start, end) widened by the longest buffer."""
-        margin = timedelta(hours=12)
+        """Active appointments whose time, widened by their service's buffers, meets [start, end).
+
+        Only those: a slot search reads this for every provider and window, and each row
+        costs more to turn into Python than to find, so the bounds use the longest buffers
+        the clinic's services have rather than a wide fixed margin.
+        """
+        longest = timedelta(hours=12)  # no appointment is longer (services last at most that)
+        before, after = self._longest_buffers()
         q = (
             select(
                 A.c.id,
@@ -129,11 +136,21 @@ class AppointmentRepository:
             .where(
                 A.c.provider_id.in_(list(provider_ids)),
                 A.c.status.in_(_ACTIVE),
-                A.c.start_at < end + margin,
-                A.c.start_at >= start - margin,
+                A.c.start_at < end + before,
+                A.c.start_at >= start - longest - after,
+                A.c.end_at > start - after,
             )
         )
-        return [Occupied(*r) for r in self.conn.execute(q) if r.end_at > start - margin]
+        return [Occupied(*r) for r in self.conn.execute(q)]
+
+    def _longest_buffers(self) -> tuple[timedelta, timedelta]:
+        """The services' longest buffers, read once per unit of work (a search asks often)."""
+        if self._buffers is None:
+            before, after = self.conn.execute(
+                select(func.max(S.c.buffer_before), func.max(S.c.buffer_after))
+            ).one()
+            self._buffers = (before or timedelta(0), after or timedelta(0))
+        return self._buffers
 
     def between(
         self,
