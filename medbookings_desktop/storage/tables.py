@@ -203,7 +203,7 @@ patients = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "last_name_key", "first_name_key"),
-    Index(None, "first_name_key"),
+    Index(None, "first_name_key", "last_name_key"),
     Index(None, "phone"),
 )
 
