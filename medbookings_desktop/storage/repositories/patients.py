@@ -14,6 +14,7 @@ from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
 P = t.patients
+_BYTEWISE = "medbookings_bytewise_text"
 
 
 def _like_escape(value: str) -> str:
@@ -103,16 +104,31 @@ class PatientRepository:
 
         SQLite's LIKE ignores ASCII case, so it cannot use an ordinary index and would read
         every patient; the keys are folded to lower case, so a range on the same column says
-        the same and lets SQLite walk just that stretch of the index. PostgreSQL uses its
-        text_pattern_ops indexes for the LIKE itself.
+        the same and lets SQLite walk just that stretch of the index. PostgreSQL plans LIKE
+        with its text_pattern_ops indexes but, asked for the first 20 in name order, often
+        walks the name index instead and filters (150 ms for "z" at 200,000 patients); where
+        the database compares text bytewise ("C", "C.UTF-8") the same range is exact and
+        gives it the short index walk. Under a linguistic collation the LIKE stays alone.
         """
         cond = column.like(_like_escape(word) + "%", escape="\\")
-        if self.dialect == "sqlite":
+        if self._bytewise_order():
             cond = cond & (column >= word)
             upper = _next_prefix(word)
             if upper is not None:
                 cond = cond & (column < upper)
         return cond
+
+    def _bytewise_order(self) -> bool:
+        """Whether the database orders the name keys by code point (as a prefix range needs)."""
+        if self.dialect == "sqlite":
+            return True
+        info = self.conn.connection.info  # kept with the pooled connection: asked once
+        if _BYTEWISE not in info:
+            collation = self.conn.scalar(
+                text("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            )
+            info[_BYTEWISE] = str(collation).lower() in {"c", "posix", "c.utf8", "c.utf-8"}
+        return bool(info[_BYTEWISE])
 
     def _by_name_prefix(self, words: Sequence[str], limit: int) -> list[Patient]:
         first = words[0]
