@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
 
 from sqlalchemy import Row
 
@@ -22,6 +24,8 @@ from medbookings_desktop.domain.clinic import (
 )
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
 from medbookings_desktop.domain.patients import Channel, Patient, fold
+
+E = TypeVar("E", bound=Enum)
 
 
 def location(r: Row[Any]) -> Location:
@@ -131,19 +135,41 @@ def busy_block(r: Row[Any]) -> BusyBlock:
     )
 
 
+def _as_dict(r: Row[Any]) -> dict[str, Any]:
+    """The row's values by name, in one step: reading a Row's attributes costs about 0.6 µs
+    each, which for a day list of hundreds of appointments was most of its time."""
+    return dict(zip(r._fields, r, strict=True))
+
+
+def _enum_reader(kind: type[E]) -> Callable[[str], E]:
+    by_value: dict[str, E] = {member.value: member for member in kind}
+
+    def read(value: str) -> E:
+        found = by_value.get(value)
+        return kind(value) if found is None else found  # unknown values raise as before
+
+    return read
+
+
+_channel = _enum_reader(Channel)
+_status = _enum_reader(Status)
+_source = _enum_reader(Source)
+
+
 def patient(r: Row[Any]) -> Patient:
+    m = _as_dict(r)
     return Patient(
-        id=r.id,
-        first_name=r.first_name,
-        last_name=r.last_name,
-        date_of_birth=r.date_of_birth,
-        phone=r.phone,
-        email=r.email,
-        preferred_channel=Channel(r.preferred_channel),
-        consent_sms=r.consent_sms,
-        consent_whatsapp=r.consent_whatsapp,
-        consent_email=r.consent_email,
-        notes=r.notes,
+        id=m["id"],
+        first_name=m["first_name"],
+        last_name=m["last_name"],
+        date_of_birth=m["date_of_birth"],
+        phone=m["phone"],
+        email=m["email"],
+        preferred_channel=_channel(m["preferred_channel"]),
+        consent_sms=m["consent_sms"],
+        consent_whatsapp=m["consent_whatsapp"],
+        consent_email=m["consent_email"],
+        notes=m["notes"],
     )
 
 
@@ -166,23 +192,24 @@ def patient_values(p: Patient) -> dict[str, Any]:
 
 
 def appointment(r: Row[Any]) -> Appointment:
+    m = _as_dict(r)
     return Appointment(
-        id=r.id,
-        patient_id=r.patient_id,
-        provider_id=r.provider_id,
-        service_id=r.service_id,
-        location_id=r.location_id,
-        room_id=r.room_id,
-        online=r.online,
-        start=r.start_at,
-        end=r.end_at,
-        source=Source(r.source),
-        status=Status(r.status),
-        notes=r.notes,
-        cancelled_by=r.cancelled_by,
-        cancel_reason=r.cancel_reason,
-        meet_url=r.meet_url,
-        revision=r.revision,
+        id=m["id"],
+        patient_id=m["patient_id"],
+        provider_id=m["provider_id"],
+        service_id=m["service_id"],
+        location_id=m["location_id"],
+        room_id=m["room_id"],
+        online=m["online"],
+        start=m["start_at"],
+        end=m["end_at"],
+        source=_source(m["source"]),
+        status=_status(m["status"]),
+        notes=m["notes"],
+        cancelled_by=m["cancelled_by"],
+        cancel_reason=m["cancel_reason"],
+        meet_url=m["meet_url"],
+        revision=m["revision"],
     )
 
 
