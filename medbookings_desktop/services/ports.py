@@ -125,6 +125,14 @@ class AppointmentRepo(Protocol):
         provider_ids: Iterable[int] | None = None,
         include_inactive: bool = True,
     ) -> builtins.list[Appointment]: ...
+    def starting_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        provider_ids: Iterable[int] | None = None,
+        include_inactive: bool = True,
+    ) -> builtins.list[tuple[Appointment, str]]: ...
     def for_patient(self, patient_id: int) -> builtins.list[Appointment]: ...
     def record_change(self, change: StatusChange) -> int: ...
     def last_change(
