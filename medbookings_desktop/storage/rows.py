@@ -28,113 +28,6 @@ from medbookings_desktop.domain.patients import Channel, Patient, fold
 E = TypeVar("E", bound=Enum)
 
 
-def location(r: Row[Any]) -> Location:
-    return Location(
-        id=r.id,
-        name=r.name,
-        zone=r.zone,
-        address_line1=r.address_line1,
-        address_line2=r.address_line2,
-        city=r.city,
-        region=r.region,
-        postal_code=r.postal_code,
-        country=r.country,
-        phone=r.phone,
-    )
-
-
-def room(r: Row[Any]) -> Room:
-    return Room(id=r.id, name=r.name, location_id=r.location_id)
-
-
-def service(r: Row[Any]) -> Service:
-    return Service(
-        id=r.id,
-        name=r.name,
-        duration=r.duration,
-        buffer_before=r.buffer_before,
-        buffer_after=r.buffer_after,
-        price_cents=r.price_cents,
-        deposit_cents=r.deposit_cents,
-        currency=r.currency,
-        online=r.online,
-        colour=r.colour,
-        active=r.active,
-    )
-
-
-def provider(r: Row[Any], location_ids: frozenset[int], service_ids: frozenset[int]) -> Provider:
-    return Provider(
-        id=r.id,
-        name=r.name,
-        title=r.title,
-        colour=r.colour,
-        location_ids=location_ids,
-        service_ids=service_ids,
-        google_calendar_id=r.google_calendar_id,
-        email=r.email,
-        active=r.active,
-    )
-
-
-def staff(r: Row[Any]) -> StaffUser:
-    return StaffUser(id=r.id, name=r.name, role=Role(r.role))
-
-
-def working_hours(r: Row[Any]) -> WorkingHours:
-    return WorkingHours(
-        id=r.id,
-        provider_id=r.provider_id,
-        location_id=r.location_id,
-        weekday=r.weekday,
-        start=r.start,
-        end=r.end,
-        valid_from=r.valid_from,
-        valid_until=r.valid_until,
-    )
-
-
-def break_(r: Row[Any]) -> Break:
-    return Break(
-        id=r.id,
-        provider_id=r.provider_id,
-        location_id=r.location_id,
-        weekday=r.weekday,
-        start=r.start,
-        end=r.end,
-        label=r.label,
-    )
-
-
-def extra_hours(r: Row[Any]) -> ExtraHours:
-    return ExtraHours(
-        id=r.id,
-        provider_id=r.provider_id,
-        location_id=r.location_id,
-        day=r.day,
-        start=r.start,
-        end=r.end,
-    )
-
-
-def time_off(r: Row[Any]) -> TimeOff:
-    return TimeOff(
-        id=r.id, provider_id=r.provider_id, start=r.start_at, end=r.end_at, reason=r.reason
-    )
-
-
-def busy_block(r: Row[Any]) -> BusyBlock:
-    return BusyBlock(
-        id=r.id,
-        provider_id=r.provider_id,
-        start=r.start_at,
-        end=r.end_at,
-        label=r.label,
-        source=r.source,
-        external_id=r.external_id,
-    )
-
-
 def _as_dict(r: Row[Any]) -> dict[str, Any]:
     """The row's values by name, in one step: reading a Row's attributes costs about 0.6 µs
     each, which for a day list of hundreds of appointments was most of its time."""
@@ -154,6 +47,127 @@ def _enum_reader(kind: type[E]) -> Callable[[str], E]:
 _channel = _enum_reader(Channel)
 _status = _enum_reader(Status)
 _source = _enum_reader(Source)
+
+
+def location(r: Row[Any]) -> Location:
+    m = _as_dict(r)
+    return Location(
+        id=m["id"],
+        name=m["name"],
+        zone=m["zone"],
+        address_line1=m["address_line1"],
+        address_line2=m["address_line2"],
+        city=m["city"],
+        region=m["region"],
+        postal_code=m["postal_code"],
+        country=m["country"],
+        phone=m["phone"],
+    )
+
+
+def room(r: Row[Any]) -> Room:
+    m = _as_dict(r)
+    return Room(id=m["id"], name=m["name"], location_id=m["location_id"])
+
+
+def service(r: Row[Any]) -> Service:
+    m = _as_dict(r)
+    return Service(
+        id=m["id"],
+        name=m["name"],
+        duration=m["duration"],
+        buffer_before=m["buffer_before"],
+        buffer_after=m["buffer_after"],
+        price_cents=m["price_cents"],
+        deposit_cents=m["deposit_cents"],
+        currency=m["currency"],
+        online=m["online"],
+        colour=m["colour"],
+        active=m["active"],
+    )
+
+
+def provider(r: Row[Any], location_ids: frozenset[int], service_ids: frozenset[int]) -> Provider:
+    m = _as_dict(r)
+    return Provider(
+        id=m["id"],
+        name=m["name"],
+        title=m["title"],
+        colour=m["colour"],
+        location_ids=location_ids,
+        service_ids=service_ids,
+        google_calendar_id=m["google_calendar_id"],
+        email=m["email"],
+        active=m["active"],
+    )
+
+
+def staff(r: Row[Any]) -> StaffUser:
+    m = _as_dict(r)
+    return StaffUser(id=m["id"], name=m["name"], role=Role(m["role"]))
+
+
+def working_hours(r: Row[Any]) -> WorkingHours:
+    m = _as_dict(r)
+    return WorkingHours(
+        id=m["id"],
+        provider_id=m["provider_id"],
+        location_id=m["location_id"],
+        weekday=m["weekday"],
+        start=m["start"],
+        end=m["end"],
+        valid_from=m["valid_from"],
+        valid_until=m["valid_until"],
+    )
+
+
+def break_(r: Row[Any]) -> Break:
+    m = _as_dict(r)
+    return Break(
+        id=m["id"],
+        provider_id=m["provider_id"],
+        location_id=m["location_id"],
+        weekday=m["weekday"],
+        start=m["start"],
+        end=m["end"],
+        label=m["label"],
+    )
+
+
+def extra_hours(r: Row[Any]) -> ExtraHours:
+    m = _as_dict(r)
+    return ExtraHours(
+        id=m["id"],
+        provider_id=m["provider_id"],
+        location_id=m["location_id"],
+        day=m["day"],
+        start=m["start"],
+        end=m["end"],
+    )
+
+
+def time_off(r: Row[Any]) -> TimeOff:
+    m = _as_dict(r)
+    return TimeOff(
+        id=m["id"],
+        provider_id=m["provider_id"],
+        start=m["start_at"],
+        end=m["end_at"],
+        reason=m["reason"],
+    )
+
+
+def busy_block(r: Row[Any]) -> BusyBlock:
+    m = _as_dict(r)
+    return BusyBlock(
+        id=m["id"],
+        provider_id=m["provider_id"],
+        start=m["start_at"],
+        end=m["end_at"],
+        label=m["label"],
+        source=m["source"],
+        external_id=m["external_id"],
+    )
 
 
 def patient(r: Row[Any]) -> Patient:
@@ -234,29 +248,31 @@ def appointment_values(a: Appointment) -> dict[str, Any]:
 
 
 def status_change(r: Row[Any]) -> StatusChange:
+    m = _as_dict(r)
     return StatusChange(
-        id=r.id,
-        appointment_id=r.appointment_id,
-        from_status=Status(r.from_status),
-        to_status=Status(r.to_status),
-        at=r.at,
-        by_user_id=r.by_user_id,
-        reason=r.reason,
-        undone=r.undone,
+        id=m["id"],
+        appointment_id=m["appointment_id"],
+        from_status=Status(m["from_status"]),
+        to_status=Status(m["to_status"]),
+        at=m["at"],
+        by_user_id=m["by_user_id"],
+        reason=m["reason"],
+        undone=m["undone"],
     )
 
 
 def outbox_item(r: Row[Any]) -> OutboxItem:
+    m = _as_dict(r)
     return OutboxItem(
-        id=r.id,
-        kind=OutboxKind(r.kind),
-        target=r.target,
-        due_at=r.due_at,
-        idempotency_key=r.idempotency_key,
-        appointment_id=r.appointment_id,
-        payload=r.payload,
-        state=OutboxState(r.state),
-        attempts=r.attempts,
-        next_try_at=r.next_try_at,
-        last_error=r.last_error,
+        id=m["id"],
+        kind=OutboxKind(m["kind"]),
+        target=m["target"],
+        due_at=m["due_at"],
+        idempotency_key=m["idempotency_key"],
+        appointment_id=m["appointment_id"],
+        payload=m["payload"],
+        state=OutboxState(m["state"]),
+        attempts=m["attempts"],
+        next_try_at=m["next_try_at"],
+        last_error=m["last_error"],
     )
