@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.availability import (
@@ -48,19 +49,12 @@ def _expand_hours(
     return out
 
 
-def _expand_breaks(
-    breaks: Sequence[Break], zones: dict[int, str], start: datetime, end: datetime
-) -> list[Interval]:
-    out: list[Interval] = []
-    for b in breaks:
-        zone = zones[b.location_id]
-        first, last = local_days(start, end, zone)
-        out += expand_rules([WallClockRule(b.weekday, b.start, b.end, zone)], first, last)
-    return out
-
-
 class CalendarSource:
-    """Loads what one slot search needs; weekly rules once, dated things per window."""
+    """Loads what one slot search needs; weekly rules once, dated things per window.
+
+    `hours` and `breaks` (by provider) may come from a desk's cached setup, and `memo` keeps
+    weekly rules expanded per local date across searches of the same setup.
+    """
 
     def __init__(
         self,
@@ -68,18 +62,75 @@ class CalendarSource:
         providers: Sequence[Provider],
         locations: Sequence[Location],
         clinic_zone: str,
+        *,
+        hours: Mapping[int, Sequence[WorkingHours]] | None = None,
+        breaks: Mapping[int, Sequence[Break]] | None = None,
+        memo: dict[tuple[Any, ...], Any] | None = None,
     ) -> None:
         self.uow = uow
         self.providers = {p.id: p for p in providers if p.id is not None}
         self.zones = {loc.id: loc.zone for loc in locations if loc.id is not None}
         self.clinic_zone = clinic_zone
+        self.memo: dict[tuple[Any, ...], Any] = {} if memo is None else memo
         ids = list(self.providers)
-        self.hours: dict[int, list[WorkingHours]] = defaultdict(list)
-        for h in uow.schedule.working_hours(ids):
-            self.hours[h.provider_id].append(h)
-        self.breaks: dict[int, list[Break]] = defaultdict(list)
-        for b in uow.schedule.breaks(ids):
-            self.breaks[b.provider_id].append(b)
+        if hours is None:
+            loaded: dict[int, list[WorkingHours]] = defaultdict(list)
+            for h in uow.schedule.working_hours(ids):
+                loaded[h.provider_id].append(h)
+            hours = loaded
+        if breaks is None:
+            loaded_breaks: dict[int, list[Break]] = defaultdict(list)
+            for b in uow.schedule.breaks(ids):
+                loaded_breaks[b.provider_id].append(b)
+            breaks = loaded_breaks
+        self.hours = {pid: tuple(hours.get(pid, ())) for pid in ids}
+        self.breaks = {pid: tuple(breaks.get(pid, ())) for pid in ids}
+
+    def _working_days(self, seat: Seat, zone: str, first: date, last: date) -> list[Interval]:
+        """The seat's weekly hours in `zone` on each local date in [first, last]."""
+        out: list[Interval] = []
+        day = first
+        while day <= last:
+            key = ("hours", seat.provider_id, seat.location_id, zone, day)
+            known = self.memo.get(key)
+            if known is None:
+                rules = [
+                    h
+                    for h in self.hours[seat.provider_id]
+                    if (seat.location_id is None or h.location_id == seat.location_id)
+                    and self.zones[h.location_id] == zone
+                ]
+                known = self.memo[key] = tuple(_expand_hours(rules, zone, day, day))
+            out += known
+            day += ONE_DAY
+        return out
+
+    def _break_days(self, pid: int, start: datetime, end: datetime) -> list[Interval]:
+        """The provider's weekly breaks, each on the local dates of its location's zone."""
+        out: list[Interval] = []
+        by_zone: dict[str, list[Break]] = defaultdict(list)
+        for b in self.breaks[pid]:
+            by_zone[self.zones[b.location_id]].append(b)
+        for zone, breaks in by_zone.items():
+            day, last = local_days(start, end, zone)
+            while day <= last:
+                key = ("breaks", pid, zone, day)
+                known = self.memo.get(key)
+                if known is None:
+                    known = self.memo[key] = tuple(
+                        expand_rules(
+                            [
+                                WallClockRule(b.weekday, b.start, b.end, zone)
+                                for b in breaks
+                                if b.weekday == day.weekday()
+                            ],
+                            day,
+                            day,
+                        )
+                    )
+                out += known
+                day += ONE_DAY
+        return out
 
     def seats(self, *, online: bool, location_id: int | None = None) -> list[Seat]:
         seats = []
@@ -118,7 +169,7 @@ class CalendarSource:
                     Interval(occ.start - occ.buffer_before, occ.end + occ.buffer_after)
                 )
         for pid in pids:
-            blocked[pid] += _expand_breaks(self.breaks[pid], self.zones, start, end)
+            blocked[pid] += self._break_days(pid, start, end)
         extras = defaultdict(list)
         first_all, last_all = (start - ONE_DAY * 2).date(), (end + ONE_DAY * 2).date()
         for extra in self.uow.schedule.extra_hours(pids, first_all, last_all):
@@ -127,16 +178,14 @@ class CalendarSource:
         out = []
         for index, seat in enumerate(seats):
             working: list[Interval] = []
-            rules = [
-                h
+            zones = {
+                self.zones[h.location_id]
                 for h in self.hours[seat.provider_id]
                 if seat.location_id is None or h.location_id == seat.location_id
-            ]
-            for zone in {self.zones[h.location_id] for h in rules}:
+            }
+            for zone in zones:
                 first, last = local_days(start, end, zone)
-                working += _expand_hours(
-                    [h for h in rules if self.zones[h.location_id] == zone], zone, first, last
-                )
+                working += self._working_days(seat, zone, first, last)
             dated = [
                 DatedWallClock(x.day, x.start, x.end, self.zones[x.location_id])
                 for x in extras[seat.provider_id]

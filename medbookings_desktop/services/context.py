@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from medbookings_desktop.domain.audit import AuditEntry
 from medbookings_desktop.services.ports import UnitOfWork
+from medbookings_desktop.services.setup_cache import SetupCache
 
 
 def utc_now() -> datetime:
@@ -24,6 +25,8 @@ class Context:
     actor_id: int | None = None
     actor_name: str = "system"
     clock: Callable[[], datetime] = utc_now
+    # this desk's copy of the clinic's setup, checked against the database on every use
+    setup: SetupCache = field(default_factory=SetupCache, compare=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)

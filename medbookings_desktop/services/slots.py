@@ -15,6 +15,7 @@ from medbookings_desktop.domain.intervals import Interval
 from medbookings_desktop.services.calendars import CalendarSource, Seat
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.ports import UnitOfWork
+from medbookings_desktop.services.setup_cache import SetupSnapshot
 
 # How far back a walk-in may start: the patient is standing at the desk now.
 WALK_IN_GRACE = timedelta(minutes=15)
@@ -38,9 +39,15 @@ class FreeSlot:
 
 
 def providers_for(
-    uow: UnitOfWork, service: Service, provider_ids: Sequence[int] | None
+    uow: UnitOfWork,
+    service: Service,
+    provider_ids: Sequence[int] | None,
+    active: Sequence[Provider] | None = None,
 ) -> list[Provider]:
-    providers = [p for p in uow.providers.list(active_only=True) if p.offers(service.id or -1)]
+    """The active providers offering `service` (`active`: them all, when already read)."""
+    if active is None:
+        active = uow.providers.list(active_only=True)
+    providers = [p for p in active if p.offers(service.id or -1)]
     if provider_ids:
         wanted = set(provider_ids)
         for pid in wanted - {p.id for p in providers}:
@@ -63,10 +70,22 @@ def search(
     until: datetime,
     limit: int,
     location_id: int | None = None,
+    setup: SetupSnapshot | None = None,
 ) -> list[FreeSlot]:
     not_before = max(start_from, now + settings.minimum_notice)
     not_after = min(until, now + settings.booking_horizon)
-    source = CalendarSource(uow, providers, uow.locations.list(), settings.zone)
+    if setup is None:
+        source = CalendarSource(uow, providers, uow.locations.list(), settings.zone)
+    else:
+        source = CalendarSource(
+            uow,
+            providers,
+            setup.locations,
+            settings.zone,
+            hours=setup.hours,
+            breaks=setup.breaks,
+            memo=setup.memo,
+        )
     seats = source.seats(online=service.online, location_id=location_id)
     if not seats:
         return []
@@ -115,11 +134,12 @@ def find_slots(
         raise InvalidInput("Ask for between 1 and 1000 slots.", "limit")
     now = ctx.now()
     with ctx.read() as uow:
-        settings = uow.settings.clinic()
-        service = uow.services.get(service_id)
-        if location_id is not None:
-            uow.locations.get(location_id)
-        providers = providers_for(uow, service, provider_ids)
+        setup = ctx.setup.snapshot(uow)
+        settings = setup.settings
+        service = setup.service(uow, service_id)
+        if location_id is not None and all(loc.id != location_id for loc in setup.locations):
+            uow.locations.get(location_id)  # raises NotFound
+        providers = providers_for(uow, service, provider_ids, setup.active_providers())
         begin = _as_instant(start_from, settings.zone) if start_from is not None else now
         return search(
             uow,
@@ -131,6 +151,7 @@ def find_slots(
             until=begin + timedelta(days=days),
             limit=limit,
             location_id=location_id,
+            setup=setup,
         )
 
 

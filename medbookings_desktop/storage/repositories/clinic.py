@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,27 @@ from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
 _DURATIONS = ("reminder_offsets", "slot_grid", "minimum_notice", "booking_horizon")
+# clinic_settings key whose value changes with every change to what slot searches cache
+SETUP_VERSION = "setup_version"
+
+
+def bump_setup_version(conn: Connection) -> None:
+    """Mark the clinic's setup as changed, in the caller's transaction.
+
+    A fresh random token rather than a counter: two desks bumping at once can never leave
+    one value standing for two different setups, nor can a restored backup.
+    """
+    cs = t.clinic_settings
+    token = uuid.uuid4().hex
+    done = conn.execute(update(cs).where(cs.c.key == SETUP_VERSION).values(value=token))
+    if done.rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(cs).values(key=SETUP_VERSION, value=token))
+    except IntegrityError:
+        # another desk inserted it a moment ago
+        conn.execute(update(cs).where(cs.c.key == SETUP_VERSION).values(value=token))
 
 
 def _settings_to_json(s: ClinicSettings) -> dict[str, Any]:
@@ -76,6 +98,8 @@ class SettingsRepository:
         )
         if done.rowcount == 0:
             self.conn.execute(insert(t.clinic_settings).values(key=key, value=value))
+        if key == "clinic":
+            bump_setup_version(self.conn)
 
 
 class StaffRepository:
@@ -140,8 +164,10 @@ class LocationRepository:
         values = {k: v for k, v in asdict(loc).items() if k != "id"}
         if loc.id is None:
             new_id = self.conn.execute(insert(t.locations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+            bump_setup_version(self.conn)
             return Location(**{**values, "id": new_id})
         self.conn.execute(update(t.locations).where(t.locations.c.id == loc.id).values(**values))
+        bump_setup_version(self.conn)
         return loc
 
     def rooms(self, location_id: int | None = None) -> list[Room]:
@@ -188,8 +214,10 @@ class ServiceRepository:
         values = {k: v for k, v in asdict(svc).items() if k != "id"}
         if svc.id is None:
             new_id = self.conn.execute(insert(t.services).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+            bump_setup_version(self.conn)
             return Service(**{**values, "id": new_id})
         self.conn.execute(update(t.services).where(t.services.c.id == svc.id).values(**values))
+        bump_setup_version(self.conn)
         return svc
 
 
@@ -266,6 +294,7 @@ class ProviderRepository:
                 insert(t.provider_services),
                 [{"provider_id": pid, "service_id": sid} for sid in sorted(prov.service_ids)],
             )
+        bump_setup_version(self.conn)
         return Provider(
             **{
                 **asdict(prov),

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, insert, select
 from medbookings_desktop.domain.clinic import Break, BusyBlock, ExtraHours, TimeOff, WorkingHours
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
+from medbookings_desktop.storage.repositories.clinic import bump_setup_version
 
 
 class ScheduleRepository:
@@ -90,6 +91,7 @@ class ScheduleRepository:
             self.conn.execute(insert(t.working_hours), hour_rows)
         if break_rows:
             self.conn.execute(insert(t.breaks), break_rows)
+        bump_setup_version(self.conn)
 
     def add_extra_hours(self, extra: ExtraHours) -> int:
         return int(
