@@ -29,6 +29,13 @@ def clinic_settings(ctx: Context) -> ClinicSettings:
         return uow.settings.clinic()
 
 
+def active_providers(ctx: Context) -> list[Provider]:
+    """The providers taking appointments, as the desk's calendar shows them (by name)."""
+    with ctx.read() as uow:
+        found = ctx.setup.snapshot(uow).active_providers()
+    return sorted(found, key=lambda p: (p.name.casefold(), p.id or 0))
+
+
 def update_clinic(ctx: Context, **changes: Any) -> ClinicSettings:
     with ctx.write() as uow:
         old = uow.settings.clinic()
