@@ -1,0 +1,214 @@
+"""The main window over a real SQLite clinic: the day's tiles, day switching, status keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtGui import QColor
+from pytestqt.qtbot import QtBot
+
+from medbookings_desktop.domain.appointments import Status
+from medbookings_desktop.services import booking
+from medbookings_desktop.ui.app import database_label
+from medbookings_desktop.ui.day_model import DayModel, Role
+from medbookings_desktop.ui.main_window import MainWindow
+from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
+
+MONDAY = date(2026, 6, 1)
+
+
+@dataclass
+class Desk:
+    clinic: SmallClinic
+    window: MainWindow
+    ada_9: int  # Ada with Dr Mokoena 09:00 London
+    ben_10: int  # Ben with Dr Mokoena 10:00
+    ben_berg: int  # Ben with Dr Berg 10:30
+    cancelled: int  # Ada with Dr Mokoena 11:00, cancelled
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    # June: London is UTC+1
+    return datetime(2026, 6, 1, hour - 1, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings) -> Iterator[Desk]:
+    clinic = build_small_clinic(sqlite_url, clock)
+    ctx = clinic.ctx
+
+    def book(patient: int, provider: int, service: int, start: datetime) -> int:
+        outcome = booking.book(
+            ctx, patient_id=patient, provider_id=provider, service_id=service, start=start
+        )
+        assert outcome.appointment.id is not None
+        return outcome.appointment.id
+
+    a, b = clinic.ada.id or 0, clinic.ben.id or 0
+    dr_a, dr_b = clinic.dr_a.id or 0, clinic.dr_b.id or 0
+    consult, checkup = clinic.consultation.id or 0, clinic.checkup.id or 0
+    ada_9 = book(a, dr_a, consult, _at(9))
+    ben_10 = book(b, dr_a, checkup, _at(10))
+    ben_berg = book(b, dr_b, checkup, _at(10, 30))
+    cancelled = book(a, dr_a, checkup, _at(11))
+    booking.cancel(ctx, cancelled, reason="Patient rang to cancel")
+
+    window = MainWindow(ctx, database="SQLite: test.sqlite3", settings=qt_settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.model.loaded):
+        window.show()
+    yield Desk(clinic, window, ada_9, ben_10, ben_berg, cancelled)
+    clinic.engine.dispose()
+
+
+def _ids(model: DayModel) -> set[int]:
+    found = set()
+    for c in range(model.columnCount()):
+        for r in range(model.rowCount()):
+            appointment_id = model.data(model.index(r, c), Role.APPOINTMENT_ID)
+            if appointment_id is not None:
+                found.add(appointment_id)
+    return found
+
+
+def _select(window: MainWindow, appointment_id: int) -> None:
+    index = window.model.find(appointment_id)
+    assert index.isValid()
+    window.view.setFocus()
+    window.view.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+
+
+def _status(desk: Desk, appointment_id: int) -> Status:
+    with desk.clinic.ctx.read() as uow:
+        return uow.appointments.get(appointment_id).status
+
+
+def test_window_opens_on_the_clinics_today_with_its_bookings(desk: Desk) -> None:
+    window, model = desk.window, desk.window.model
+    assert window.day == MONDAY and model.day == MONDAY
+    assert _ids(model) == {desk.ada_9, desk.ben_10, desk.ben_berg}
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["Dr Lars Berg", "Dr Thandi Mokoena"]
+    assert [model.count(c) for c in range(model.columnCount())] == [1, 2]
+    tile = model.find(desk.ada_9)
+    assert model.data(tile) == "Ada Okafor"
+    assert model.data(tile, Role.START).strftime("%H:%M") == "09:00"
+    assert "Consultation" in model.data(tile, Qt.ItemDataRole.ToolTipRole)
+    assert "(today)" in window.date_label.text()
+    assert window.database_label.text() == "SQLite: test.sqlite3"
+
+
+def test_the_day_view_paints_tiles(desk: Desk) -> None:
+    view = desk.window.view
+    view.scrollTo(desk.window.model.find(desk.ada_9))
+    image = view.viewport().grab().toImage()
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
+    }
+    assert len(colours) > 3
+    # the tile's left edge carries the status colour
+    rect = view.visualRect(desk.window.model.find(desk.ada_9))
+    assert not rect.isEmpty()
+    edge = QColor(image.pixel(rect.left() + 2, rect.center().y()))
+    assert edge.name() == "#3b82f6"
+
+
+def test_next_previous_and_today_reload_the_day(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    with qtbot.waitSignal(window.model.loaded):
+        window.next_action.trigger()
+    assert window.model.day == MONDAY + timedelta(days=1)
+    assert _ids(window.model) == set()
+    assert "(today)" not in window.date_label.text()
+    with qtbot.waitSignal(window.model.loaded):
+        window.previous_action.trigger()
+    with qtbot.waitSignal(window.model.loaded):
+        window.previous_action.trigger()
+    assert window.model.day == MONDAY - timedelta(days=1)
+    with qtbot.waitSignal(window.model.loaded):
+        window.today_action.trigger()
+    assert window.model.day == MONDAY
+    assert _ids(window.model) == {desk.ada_9, desk.ben_10, desk.ben_berg}
+
+
+def test_key_i_checks_in_and_ctrl_z_undoes(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    assert not window.check_in_action.isEnabled()
+    _select(window, desk.ada_9)
+    assert window.check_in_action.isEnabled()
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_I)
+    assert _status(desk, desk.ada_9) is Status.ARRIVED
+    index = window.model.find(desk.ada_9)
+    assert window.model.data(index, Role.STATUS) is Status.ARRIVED
+    assert window.selected_id() == desk.ada_9  # the tile stays selected after the reload
+    assert "Ada Okafor" in window.statusBar().currentMessage()
+
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _status(desk, desk.ada_9) is Status.BOOKED
+    assert "Undone" in window.statusBar().currentMessage()
+
+
+def test_a_refused_change_says_why_in_the_status_bar(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _select(window, desk.ben_10)
+    with qtbot.waitSignal(window.tasks.finished):
+        qtbot.keyClick(window.view, Qt.Key.Key_S)  # booked -> in progress is not allowed
+    assert _status(desk, desk.ben_10) is Status.BOOKED
+    assert window.statusBar().currentMessage()
+
+
+def test_clicking_a_tile_selects_it(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    index = window.model.find(desk.ben_berg)
+    window.view.scrollTo(index)
+    rect = window.view.visualRect(index)
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.selected_id() == desk.ben_berg
+
+
+def test_cancelled_hidden_by_default_and_shown_with_the_toggle(desk: Desk) -> None:
+    window = desk.window
+    assert desk.cancelled not in _ids(window.model)
+    window.cancelled_action.setChecked(True)
+    assert desk.cancelled in _ids(window.model)
+    index = window.model.find(desk.cancelled)
+    assert window.model.data(index, Role.STATUS) is Status.CANCELLED
+    assert [window.model.count(c) for c in range(window.model.columnCount())] == [1, 2]
+    window.cancelled_action.setChecked(False)
+    assert desk.cancelled not in _ids(window.model)
+
+
+def test_day_model_passes_the_model_tester(desk: Desk, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    desk.window.cancelled_action.setChecked(True)
+    qtmodeltester.check(desk.window.model)
+
+
+def test_window_remembers_its_geometry(desk: Desk, qt_settings: QSettings, qtbot: QtBot) -> None:
+    desk.window.resize(700, 500)  # the offscreen screen is 800 x 600
+    desk.window.close()
+    again = MainWindow(desk.clinic.ctx, settings=qt_settings)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (700, 500)
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("sqlite:////home/desk/clinic.sqlite3", "SQLite: clinic.sqlite3"),
+        (
+            "postgresql+psycopg://desk:secret@db.example.org:5433/clinic",
+            "PostgreSQL: db.example.org:5433/clinic",
+        ),
+        ("postgresql://desk:secret@localhost/clinic", "PostgreSQL: localhost/clinic"),
+    ],
+)
+def test_status_bar_names_the_database_without_a_password(url: str, label: str) -> None:
+    assert database_label(url) == label
