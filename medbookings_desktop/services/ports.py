@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
@@ -39,6 +40,17 @@ class OccupiedTime(Protocol):
     end: datetime
     buffer_before: timedelta
     buffer_after: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpan:
+    """Appointments starting in [start, end) at these locations, or online with these
+    providers (whose home location sets their zone): one zone's local day."""
+
+    start: datetime
+    end: datetime
+    location_ids: frozenset[int]
+    online_provider_ids: frozenset[int]
 
 
 class SettingsRepo(Protocol):
@@ -129,6 +141,13 @@ class AppointmentRepo(Protocol):
         self,
         start: datetime,
         end: datetime,
+        *,
+        provider_ids: Iterable[int] | None = None,
+        include_inactive: bool = True,
+    ) -> builtins.list[tuple[Appointment, str]]: ...
+    def starting_in(
+        self,
+        spans: Sequence[DaySpan],
         *,
         provider_ids: Iterable[int] | None = None,
         include_inactive: bool = True,

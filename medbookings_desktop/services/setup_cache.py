@@ -73,10 +73,11 @@ class SetupCache:
     def __init__(self) -> None:
         self._snapshot: SetupSnapshot | None = None
 
-    def snapshot(self, uow: UnitOfWork) -> SetupSnapshot:
+    def snapshot(self, uow: UnitOfWork, *, fresh: bool = False) -> SetupSnapshot:
+        """The setup as of now; `fresh` reads it again whatever the token says."""
         version = uow.settings.value(SETUP_VERSION)
         snap = self._snapshot
-        if snap is None or version is None or snap.version != version:
+        if fresh or snap is None or version is None or snap.version != version:
             # read after the token: what is read is at least as new as the token says
             snap = SetupSnapshot.load(uow, version)
             self._snapshot = snap

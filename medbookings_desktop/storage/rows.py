@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -225,6 +225,73 @@ def appointment(r: Row[Any]) -> Appointment:
         meet_url=m["meet_url"],
         revision=m["revision"],
     )
+
+
+# the columns stored_appointment reads, in its order
+STORED_APPOINTMENT_COLUMNS = (
+    "id",
+    "patient_id",
+    "provider_id",
+    "service_id",
+    "location_id",
+    "room_id",
+    "online",
+    "start_at",
+    "end_at",
+    "source",
+    "status",
+    "notes",
+    "cancelled_by",
+    "cancel_reason",
+    "meet_url",
+    "revision",
+)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def stored_appointment(values: Sequence[Any]) -> Appointment:
+    """An appointment from a stored row's values in STORED_APPOINTMENT_COLUMNS order.
+
+    For long lists: trusts what the database holds (it was checked when written), so it
+    skips the constructor's checks and the lookups by name.
+    """
+    (
+        id_,
+        patient_id,
+        provider_id,
+        service_id,
+        location_id,
+        room_id,
+        online,
+        start,
+        end,
+        source,
+        status,
+        notes,
+        cancelled_by,
+        cancel_reason,
+        meet_url,
+        revision,
+    ) = values
+    a = _new(Appointment)
+    _set(a, "id", id_)
+    _set(a, "patient_id", patient_id)
+    _set(a, "provider_id", provider_id)
+    _set(a, "service_id", service_id)
+    _set(a, "location_id", location_id)
+    _set(a, "room_id", room_id)
+    _set(a, "online", online)
+    _set(a, "start", start)
+    _set(a, "end", end)
+    _set(a, "source", _source(source))
+    _set(a, "status", _status(status))
+    _set(a, "notes", notes)
+    _set(a, "cancelled_by", cancelled_by)
+    _set(a, "cancel_reason", cancel_reason)
+    _set(a, "meet_url", meet_url)
+    _set(a, "revision", revision)
+    return a
 
 
 def appointment_values(a: Appointment) -> dict[str, Any]:

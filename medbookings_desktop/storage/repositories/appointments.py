@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.appointments import (
@@ -16,6 +16,7 @@ from medbookings_desktop.domain.appointments import (
     StatusChange,
 )
 from medbookings_desktop.domain.errors import NotFound, SlotTaken, StaleRecord
+from medbookings_desktop.services.ports import DaySpan
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
@@ -24,6 +25,29 @@ S = t.services
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 # what rows.appointment reads (not the bookkeeping times)
 _APPOINTMENT_COLUMNS = [c for c in A.c if c.name not in ("created_at", "updated_at")]
+# the same, in the order rows.stored_appointment takes them
+_DAY_COLUMNS = [A.c[name] for name in rows.STORED_APPOINTMENT_COLUMNS]
+
+# built once: a slot search runs it for every window
+_OCCUPIED = (
+    select(
+        A.c.id,
+        A.c.provider_id,
+        A.c.room_id,
+        A.c.start_at,
+        A.c.end_at,
+        S.c.buffer_before,
+        S.c.buffer_after,
+    )
+    .join(S, S.c.id == A.c.service_id)
+    .where(
+        A.c.provider_id.in_(bindparam("pids", expanding=True)),
+        A.c.status.in_(_ACTIVE),
+        A.c.start_at < bindparam("before_end"),
+        A.c.start_at >= bindparam("from_start"),
+        A.c.end_at > bindparam("after_start"),
+    )
+)
 
 
 class Occupied(NamedTuple):
@@ -124,26 +148,16 @@ class AppointmentRepository:
         """
         longest = timedelta(hours=12)  # no appointment is longer (services last at most that)
         before, after = self._longest_buffers()
-        q = (
-            select(
-                A.c.id,
-                A.c.provider_id,
-                A.c.room_id,
-                A.c.start_at,
-                A.c.end_at,
-                S.c.buffer_before,
-                S.c.buffer_after,
-            )
-            .join(S, S.c.id == A.c.service_id)
-            .where(
-                A.c.provider_id.in_(list(provider_ids)),
-                A.c.status.in_(_ACTIVE),
-                A.c.start_at < end + before,
-                A.c.start_at >= start - longest - after,
-                A.c.end_at > start - after,
-            )
+        found = self.conn.execute(
+            _OCCUPIED,
+            {
+                "pids": list(provider_ids),
+                "before_end": end + before,
+                "from_start": start - longest - after,
+                "after_start": start - after,
+            },
         )
-        return [Occupied(*r) for r in self.conn.execute(q)]
+        return [Occupied(*r) for r in found.all()]
 
     def _longest_buffers(self) -> tuple[timedelta, timedelta]:
         """The services' longest buffers, read once per unit of work (a search asks often)."""
@@ -203,6 +217,56 @@ class AppointmentRepository:
         return [
             (rows.appointment(r), f"{r.first_name} {r.last_name}".strip())
             for r in self.conn.execute(q)
+        ]
+
+    def starting_in(
+        self,
+        spans: Sequence[DaySpan],
+        *,
+        provider_ids: Iterable[int] | None = None,
+        include_inactive: bool = True,
+    ) -> list[tuple[Appointment, str]]:
+        """Appointments starting within one of the spans, each with its patient's name.
+
+        A day list covering several zones asks for each zone's own local day, so only the
+        rows it shows are read (the union of the days spans some 40 hours).
+        """
+        if not spans:
+            return []
+        P = t.patients
+        which = []
+        for span in spans:
+            where = []
+            if span.location_ids:
+                where.append(A.c.location_id.in_(sorted(span.location_ids)))
+            if span.online_provider_ids:
+                where.append(
+                    A.c.location_id.is_(None)
+                    & A.c.provider_id.in_(sorted(span.online_provider_ids))
+                )
+            if where:
+                which.append(and_(A.c.start_at >= span.start, A.c.start_at < span.end, or_(*where)))
+        if not which:
+            return []
+        q = (
+            select(*_DAY_COLUMNS, P.c.first_name, P.c.last_name)
+            .join(P, P.c.id == A.c.patient_id)
+            .where(
+                # the whole range first, so the start_at index bounds the scan
+                A.c.start_at >= min(s.start for s in spans),
+                A.c.start_at < max(s.end for s in spans),
+                or_(*which),
+            )
+            .order_by(A.c.start_at, A.c.provider_id)
+        )
+        if provider_ids is not None:
+            q = q.where(A.c.provider_id.in_(list(provider_ids)))
+        if not include_inactive:
+            q = q.where(A.c.status.in_(_ACTIVE))
+        # the name as Patient.full_name spells it
+        return [
+            (rows.stored_appointment(r[:-2]), f"{r[-2]} {r[-1]}".strip())
+            for r in self.conn.execute(q).all()
         ]
 
     def for_patient(self, patient_id: int) -> list[Appointment]:
