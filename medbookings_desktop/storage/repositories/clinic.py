@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.clinic import (
@@ -26,6 +26,9 @@ from medbookings_desktop.storage import tables as t
 _DURATIONS = ("reminder_offsets", "slot_grid", "minimum_notice", "booking_horizon")
 # clinic_settings key whose value changes with every change to what slot searches cache
 SETUP_VERSION = "setup_version"
+
+# built once: every slot search reads the setup version
+_VALUE = select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == bindparam("key"))
 
 
 def bump_setup_version(conn: Connection) -> None:
@@ -88,9 +91,7 @@ class SettingsRepository:
         self.set_value("clinic", _settings_to_json(settings))
 
     def value(self, key: str) -> Any:
-        return self.conn.scalar(
-            select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == key)
-        )
+        return self.conn.scalar(_VALUE, {"key": key})
 
     def set_value(self, key: str, value: Any) -> None:
         done = self.conn.execute(

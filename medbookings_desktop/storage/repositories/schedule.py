@@ -5,12 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from medbookings_desktop.domain.clinic import Break, BusyBlock, ExtraHours, TimeOff, WorkingHours
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.repositories.clinic import bump_setup_version
+
+# Built once: a slot search runs these for every window, and building a statement costs
+# about as much as SQLite takes to answer it.
+_EXTRA_HOURS = select(t.extra_hours).where(
+    t.extra_hours.c.provider_id.in_(bindparam("pids", expanding=True)),
+    t.extra_hours.c.day.between(bindparam("first"), bindparam("last")),
+)
+_TIME_OFF = select(t.time_off).where(
+    t.time_off.c.provider_id.in_(bindparam("pids", expanding=True)),
+    t.time_off.c.start_at < bindparam("end"),
+    t.time_off.c.end_at > bindparam("start"),
+)
+_BUSY_BLOCKS = select(t.busy_blocks).where(
+    t.busy_blocks.c.provider_id.in_(bindparam("pids", expanding=True)),
+    t.busy_blocks.c.start_at < bindparam("end"),
+    t.busy_blocks.c.end_at > bindparam("start"),
+)
 
 
 class ScheduleRepository:
@@ -30,31 +47,26 @@ class ScheduleRepository:
         return [rows.break_(r) for r in self.conn.execute(q)]
 
     def extra_hours(self, provider_ids: Iterable[int], first: date, last: date) -> list[ExtraHours]:
-        q = select(t.extra_hours).where(
-            t.extra_hours.c.provider_id.in_(list(provider_ids)),
-            t.extra_hours.c.day.between(first, last),
+        found = self.conn.execute(
+            _EXTRA_HOURS, {"pids": list(provider_ids), "first": first, "last": last}
         )
-        return [rows.extra_hours(r) for r in self.conn.execute(q)]
+        return [rows.extra_hours(r) for r in found.all()]
 
     def time_off(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> list[TimeOff]:
-        q = select(t.time_off).where(
-            t.time_off.c.provider_id.in_(list(provider_ids)),
-            t.time_off.c.start_at < end,
-            t.time_off.c.end_at > start,
+        found = self.conn.execute(
+            _TIME_OFF, {"pids": list(provider_ids), "start": start, "end": end}
         )
-        return [rows.time_off(r) for r in self.conn.execute(q)]
+        return [rows.time_off(r) for r in found.all()]
 
     def busy_blocks(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> list[BusyBlock]:
-        q = select(t.busy_blocks).where(
-            t.busy_blocks.c.provider_id.in_(list(provider_ids)),
-            t.busy_blocks.c.start_at < end,
-            t.busy_blocks.c.end_at > start,
+        found = self.conn.execute(
+            _BUSY_BLOCKS, {"pids": list(provider_ids), "start": start, "end": end}
         )
-        return [rows.busy_block(r) for r in self.conn.execute(q)]
+        return [rows.busy_block(r) for r in found.all()]
 
     def replace_weekly(
         self, provider_id: int, hours: Iterable[WorkingHours], breaks: Iterable[Break]
