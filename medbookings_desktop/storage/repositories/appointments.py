@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.appointments import (
@@ -48,6 +49,47 @@ _OCCUPIED = (
         A.c.end_at > bindparam("after_start"),
     )
 )
+
+
+@lru_cache(maxsize=64)
+def _day_statement(
+    shape: tuple[tuple[int, bool, bool], ...], by_provider: bool, include_inactive: bool
+) -> Select[Any]:
+    """The day list's query for spans of this shape (built once: a day view asks often)."""
+    P = t.patients
+    which = []
+    for n, has_locations, has_online in shape:
+        where = []
+        if has_locations:
+            where.append(A.c.location_id.in_(bindparam(f"locs{n}", expanding=True)))
+        if has_online:
+            where.append(
+                A.c.location_id.is_(None)
+                & A.c.provider_id.in_(bindparam(f"online{n}", expanding=True))
+            )
+        which.append(
+            and_(
+                A.c.start_at >= bindparam(f"start{n}"),
+                A.c.start_at < bindparam(f"end{n}"),
+                or_(*where),
+            )
+        )
+    q = (
+        select(*_DAY_COLUMNS, P.c.first_name, P.c.last_name)
+        .join(P, P.c.id == A.c.patient_id)
+        .where(
+            # the whole range first, so the start_at index bounds the scan
+            A.c.start_at >= bindparam("lo"),
+            A.c.start_at < bindparam("hi"),
+            or_(*which),
+        )
+        .order_by(A.c.start_at, A.c.provider_id)
+    )
+    if by_provider:
+        q = q.where(A.c.provider_id.in_(bindparam("pids", expanding=True)))
+    if not include_inactive:
+        q = q.where(A.c.status.in_(_ACTIVE))
+    return q
 
 
 class Occupied(NamedTuple):
@@ -231,42 +273,25 @@ class AppointmentRepository:
         A day list covering several zones asks for each zone's own local day, so only the
         rows it shows are read (the union of the days spans some 40 hours).
         """
-        if not spans:
+        params: dict[str, Any] = {}
+        shape = []
+        for n, span in enumerate(spans):
+            locs, online = sorted(span.location_ids), sorted(span.online_provider_ids)
+            if locs or online:
+                shape.append((n, bool(locs), bool(online)))
+                params |= {f"start{n}": span.start, f"end{n}": span.end}
+                params |= {f"locs{n}": locs, f"online{n}": online}
+        if not shape:
             return []
-        P = t.patients
-        which = []
-        for span in spans:
-            where = []
-            if span.location_ids:
-                where.append(A.c.location_id.in_(sorted(span.location_ids)))
-            if span.online_provider_ids:
-                where.append(
-                    A.c.location_id.is_(None)
-                    & A.c.provider_id.in_(sorted(span.online_provider_ids))
-                )
-            if where:
-                which.append(and_(A.c.start_at >= span.start, A.c.start_at < span.end, or_(*where)))
-        if not which:
-            return []
-        q = (
-            select(*_DAY_COLUMNS, P.c.first_name, P.c.last_name)
-            .join(P, P.c.id == A.c.patient_id)
-            .where(
-                # the whole range first, so the start_at index bounds the scan
-                A.c.start_at >= min(s.start for s in spans),
-                A.c.start_at < max(s.end for s in spans),
-                or_(*which),
-            )
-            .order_by(A.c.start_at, A.c.provider_id)
-        )
+        params["lo"] = min(span.start for span in spans)
+        params["hi"] = max(span.end for span in spans)
         if provider_ids is not None:
-            q = q.where(A.c.provider_id.in_(list(provider_ids)))
-        if not include_inactive:
-            q = q.where(A.c.status.in_(_ACTIVE))
+            params["pids"] = list(provider_ids)
+        q = _day_statement(tuple(shape), provider_ids is not None, include_inactive)
         # the name as Patient.full_name spells it
         return [
             (rows.stored_appointment(r[:-2]), f"{r[-2]} {r[-1]}".strip())
-            for r in self.conn.execute(q).all()
+            for r in self.conn.execute(q, params).all()
         ]
 
     def for_patient(self, patient_id: int) -> list[Appointment]:
