@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from medbookings_desktop.bootstrap import context_for, open_engine
 from medbookings_desktop.domain.clinic import WorkingHours
-from medbookings_desktop.services import setup, slots
+from medbookings_desktop.services import agenda, booking, setup, slots
 from tests.helpers.clinic import SmallClinic
 
 MONDAY = date(2026, 6, 8)
@@ -49,3 +49,26 @@ def test_another_desks_setup_changes_reach_the_next_search(
         assert _first_start(clinic, clinic.checkup.id or 0) == "Mon 11:15"
     finally:
         other_engine.dispose()
+
+
+def test_the_day_list_names_what_another_desk_renamed(clinic: SmallClinic, db_url: str) -> None:
+    start = slots.find_slots(clinic.ctx, service_id=clinic.checkup.id or 0, start_from=MONDAY)[0]
+    booking.book(
+        clinic.ctx,
+        patient_id=clinic.ada.id or 0,
+        provider_id=start.provider_id,
+        service_id=clinic.checkup.id or 0,
+        start=start.start,
+    )
+    [line] = agenda.day(clinic.ctx, MONDAY)
+    assert (line.service_name, line.location_name) == ("Check-up", "Riverside")
+
+    other_engine, _ = open_engine(db_url, backup_dir=None)
+    try:
+        other = context_for(other_engine, actor="second-desk", clock=clinic.clock)
+        setup.save_service(other, replace(clinic.checkup, name="Annual check-up"))
+        setup.save_location(other, replace(clinic.london, name="Riverside House"))
+    finally:
+        other_engine.dispose()
+    [line] = agenda.day(clinic.ctx, MONDAY)
+    assert (line.service_name, line.location_name) == ("Annual check-up", "Riverside House")
