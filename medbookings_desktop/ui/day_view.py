@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -60,6 +60,11 @@ class DayView(QAbstractItemView):
         self.setAccessibleName(self.tr("Day calendar"))
         self._first_hour = DAY_START_HOUR
         self._last_hour = DAY_END_HOUR
+        # the now-line moves; a repaint a minute is all it costs
+        self._tick = QTimer(self)
+        self._tick.setInterval(60_000)
+        self._tick.timeout.connect(self.viewport().update)
+        self._tick.start()
 
     # -- geometry -----------------------------------------------------------------------------
 
@@ -72,7 +77,7 @@ class DayView(QAbstractItemView):
 
     def _px_per_minute(self) -> float:
         # a quarter hour holds a name and a time
-        return (self._line_height() * 2 + 6) / 15
+        return (self._line_height() * 2 + 10) / 15
 
     def _header_height(self) -> int:
         return self._line_height() * 2 + 10
@@ -299,7 +304,9 @@ class DayView(QAbstractItemView):
         pal = self.palette()
         painter.fillRect(self.viewport().rect(), pal.color(QPalette.ColorRole.Base))
         model = self.day_model()
-        if model is not None:
+        if model is not None and model.columnCount() == 0 and model.day != date.min:
+            self._paint_empty(painter)
+        elif model is not None:
             self._paint_grid(painter, model)
             for column in range(model.columnCount()):
                 for row in range(len(model.lines_in(column))):
@@ -308,6 +315,17 @@ class DayView(QAbstractItemView):
             self._paint_header(painter, model)
         self._paint_gutter(painter)
         painter.end()
+
+    def _paint_empty(self, painter: QPainter) -> None:
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            self.viewport().rect().adjusted(self._gutter_width() + 20, 20, -20, -20),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self.tr(
+                "No providers yet. Add the clinic's providers and hours with "
+                "“medbookings setup apply”, or try the demo clinic with “medbookings demo”."
+            ),
+        )
 
     def _paint_grid(self, painter: QPainter, model: DayModel) -> None:
         pal = self.palette()

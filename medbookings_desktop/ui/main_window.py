@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("MedBookings"))
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
+        self._scroll_pending = True
 
         self._build_actions()
         self._build_bars(database)
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         return self._day
 
     def go_today(self) -> None:
+        self._scroll_pending = True
         self.show_day(self.clinic_today())
 
     def show_day(self, on: date) -> None:
@@ -184,8 +186,11 @@ class MainWindow(QMainWindow):
                 self.view.selectionModel().setCurrentIndex(
                     index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 )
-        elif self.model.day == self.clinic_today():
-            self.view.scroll_to_time(self.model.local(self._ctx.now()))
+        elif self._scroll_pending:
+            # on opening and on Today: show the present; other days keep the scroll position
+            self._scroll_pending = False
+            if self.model.day == self.clinic_today():
+                self.view.scroll_to_time(self.model.local(self._ctx.now()))
         self._update_actions()
 
     # -- status changes ------------------------------------------------------------------------
@@ -218,7 +223,7 @@ class MainWindow(QMainWindow):
         ctx = self._ctx
         self.tasks.run(
             lambda: use_case(ctx, appointment_id),
-            self._changed,
+            lambda outcome: self._changed(outcome, change),
             self._refused,
             write=True,
         )
@@ -227,20 +232,29 @@ class MainWindow(QMainWindow):
         ctx = self._ctx
         self.tasks.run(
             lambda: booking.undo_status_change(ctx),
-            lambda outcome: self._changed(outcome, undone=True),
+            lambda outcome: self._changed(outcome, "undo"),
             self._refused,
             write=True,
         )
 
-    def _changed(self, outcome: Outcome, *, undone: bool = False) -> None:
+    def _changed(self, outcome: Outcome, change: str) -> None:
         appt = outcome.appointment
         line = self.model.line(self.model.find(appt.id or -1))
-        who = line.patient_name if line else self.tr("Appointment #{id}").format(id=appt.id)
-        word = status_word(appt.status)
-        if undone:
-            message = self.tr("Undone: {who} is {status} again").format(who=who, status=word)
+        if line is None:
+            who = self.tr("appointment #{id}").format(id=appt.id)
         else:
-            message = self.tr("{who}: {status}").format(who=who, status=word)
+            when = self.model.local(appt.start).strftime("%H:%M")
+            who = self.tr("{name} ({time}, {provider})").format(
+                name=line.patient_name, time=when, provider=line.provider_name
+            )
+        done = {
+            "check_in": self.tr("Checked in {who}"),
+            "start": self.tr("Started the visit of {who}"),
+            "complete": self.tr("Completed the visit of {who}"),
+            "no_show": self.tr("Marked {who} as a no-show"),
+            "undo": self.tr("Undone: {who} is {status} again"),
+        }[change]
+        message = done.format(who=who, status=status_word(appt.status).lower())
         self.statusBar().showMessage(message, 10_000)
         self._pending_select = appt.id
         self.model.reload()

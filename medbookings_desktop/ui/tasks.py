@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,18 @@ class _Relay(QObject):
     failed = Signal(int, object)
 
 
-class _Job(QRunnable):
-    def __init__(self, token: int, fn: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        self._token = token
-        self._fn = fn
-        self._relay = relay
+def _job(token: int, fn: Callable[[], Any], relay: _Relay) -> Callable[[], None]:
+    """What a pool thread runs: `fn`, then one signal with its result or its error."""
 
-    def run(self) -> None:  # overrides QRunnable.run: on a pool thread
+    def run() -> None:
         try:
-            result = self._fn()
+            result = fn()
         except Exception as exc:
-            self._relay.failed.emit(self._token, exc)
+            relay.failed.emit(token, exc)
         else:
-            self._relay.done.emit(self._token, result)
+            relay.done.emit(token, result)
+
+    return run
 
 
 class TaskRunner(QObject):
@@ -73,7 +71,7 @@ class TaskRunner(QObject):
             raise RuntimeError("the task runner has shut down")
         token = next(self._tokens)
         self._pending[token] = (on_done, on_error)
-        (self._writes if write else self._reads).start(_Job(token, fn, self._relay))
+        (self._writes if write else self._reads).start(_job(token, fn, self._relay))
         return token
 
     def busy(self) -> bool:

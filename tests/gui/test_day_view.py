@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
+from medbookings_desktop.bootstrap import context_for, open_engine
 from medbookings_desktop.domain.appointments import Status
 from medbookings_desktop.services import booking
 from medbookings_desktop.ui.app import database_label
@@ -148,12 +149,41 @@ def test_key_i_checks_in_and_ctrl_z_undoes(desk: Desk, qtbot: QtBot) -> None:
     index = window.model.find(desk.ada_9)
     assert window.model.data(index, Role.STATUS) is Status.ARRIVED
     assert window.selected_id() == desk.ada_9  # the tile stays selected after the reload
-    assert "Ada Okafor" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().startswith("Checked in Ada Okafor (09:00")
 
     with qtbot.waitSignal(window.model.loaded):
         qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert _status(desk, desk.ada_9) is Status.BOOKED
     assert "Undone" in window.statusBar().currentMessage()
+
+
+def test_key_n_marks_a_no_show(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _select(window, desk.ben_10)
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_N)
+    assert _status(desk, desk.ben_10) is Status.NO_SHOW
+    assert window.model.data(window.model.find(desk.ben_10), Role.STATUS) is Status.NO_SHOW
+    assert window.view.viewport().grab().toImage().width() > 0  # a struck-through tile paints
+
+
+def test_arrow_keys_move_between_tiles(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _select(window, desk.ada_9)
+    qtbot.keyClick(window.view, Qt.Key.Key_Down)
+    assert window.selected_id() == desk.ben_10
+    qtbot.keyClick(window.view, Qt.Key.Key_Left)  # Dr Berg's column, nearest in time
+    assert window.selected_id() == desk.ben_berg
+
+
+def test_a_newer_day_wins_over_a_load_still_running(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    window.next_action.trigger()
+    window.next_action.trigger()
+    qtbot.waitUntil(lambda: window.model.day == MONDAY + timedelta(days=2))
+    assert not window.tasks.busy() or window.model.day == MONDAY + timedelta(days=2)
+    qtbot.waitUntil(lambda: not window.tasks.busy())
+    assert window.model.day == MONDAY + timedelta(days=2)
 
 
 def test_a_refused_change_says_why_in_the_status_bar(desk: Desk, qtbot: QtBot) -> None:
@@ -197,6 +227,24 @@ def test_window_remembers_its_geometry(desk: Desk, qt_settings: QSettings, qtbot
     again = MainWindow(desk.clinic.ctx, settings=qt_settings)
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (700, 500)
+
+
+def test_an_empty_clinic_opens_and_says_what_to_do(
+    sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings
+) -> None:
+    engine, _ = open_engine(sqlite_url, backup_dir=None)
+    window = MainWindow(context_for(engine, clock=clock), settings=qt_settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.model.loaded):
+        window.show()
+    assert window.model.columnCount() == 0
+    image = window.view.viewport().grab().toImage()
+    assert (
+        len({image.pixel(x, y) for x in range(0, image.width(), 5) for y in (image.height() // 2,)})
+        > 1
+    )
+    window.close()
+    engine.dispose()
 
 
 @pytest.mark.parametrize(
