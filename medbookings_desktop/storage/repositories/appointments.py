@@ -8,7 +8,18 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.appointments import (
@@ -59,7 +70,7 @@ def _day_statement(
     P = t.patients
     which = []
     for n, has_locations, has_online in shape:
-        where = []
+        where: list[ColumnElement[bool]] = []
         if has_locations:
             where.append(A.c.location_id.in_(bindparam(f"locs{n}", expanding=True)))
         if has_online:
