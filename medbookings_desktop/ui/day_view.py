@@ -60,6 +60,7 @@ class DayView(QAbstractItemView):
         self.setAccessibleName(self.tr("Day calendar"))
         self._first_hour = DAY_START_HOUR
         self._last_hour = DAY_END_HOUR
+        self._lanes: dict[tuple[int, int], tuple[int, int]] = {}
         # the now-line moves; a repaint a minute is all it costs
         self._tick = QTimer(self)
         self._tick.setInterval(60_000)
@@ -135,6 +136,32 @@ class DayView(QAbstractItemView):
                     last = max(last, 24 if end.date() > self._shown_day() else last_hour)
         self._first_hour, self._last_hour = first, min(24, last)
 
+    def _layout_lanes(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """Tiles that overlap (a cancelled one under its rebooking) share a column side by side."""
+        model = self.day_model()
+        lanes: dict[tuple[int, int], tuple[int, int]] = {}
+        if model is None:
+            return lanes
+        for column in range(model.columnCount()):
+            cluster: list[tuple[int, int]] = []  # (row, lane) of the overlapping run
+            ends: list[datetime] = []  # each lane's latest end in the run
+            for row, line in enumerate(model.lines_in(column)):
+                appt = line.appointment
+                if ends and appt.start >= max(ends):
+                    for r, lane in cluster:
+                        lanes[(r, column)] = (lane, len(ends))
+                    cluster, ends = [], []
+                free = next((i for i, end in enumerate(ends) if end <= appt.start), None)
+                if free is None:
+                    ends.append(appt.end)
+                    free = len(ends) - 1
+                else:
+                    ends[free] = appt.end
+                cluster.append((row, free))
+            for r, lane in cluster:
+                lanes[(r, column)] = (lane, len(ends))
+        return lanes
+
     def updateGeometries(self) -> None:
         """Overrides QAbstractItemView.updateGeometries: scroll ranges from the grid size."""
         size = self._content_size()
@@ -152,6 +179,7 @@ class DayView(QAbstractItemView):
         """Overrides QAbstractItemView.reset: a new day (or filter) refits the hours."""
         super().reset()
         self._fit_hours()
+        self._lanes = self._layout_lanes()
         self.updateGeometries()
         self.viewport().update()
 
@@ -175,8 +203,10 @@ class DayView(QAbstractItemView):
             return QRect()
         top = self._y_for(model.local(line.appointment.start))
         bottom = self._y_for(model.local(line.appointment.end))
-        x = self._x_for(index.column())
-        return QRect(x + 2, top + 1, self._column_width() - 5, max(bottom - top - 2, 6))
+        lane, lanes = self._lanes.get((index.row(), index.column()), (0, 1))
+        width = (self._column_width() - 4) // lanes
+        x = self._x_for(index.column()) + 2 + lane * width
+        return QRect(x, top + 1, width - 1, max(bottom - top - 2, 6))
 
     def indexAt(self, point: QPoint) -> QModelIndex:
         """Overrides QAbstractItemView.indexAt: the topmost tile under the point."""

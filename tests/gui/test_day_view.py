@@ -216,6 +216,26 @@ def test_cancelled_hidden_by_default_and_shown_with_the_toggle(desk: Desk) -> No
     assert desk.cancelled not in _ids(window.model)
 
 
+def test_a_cancelled_tile_and_its_rebooking_sit_side_by_side(desk: Desk, qtbot: QtBot) -> None:
+    clinic, window = desk.clinic, desk.window
+    rebooked = booking.book(
+        clinic.ctx,
+        patient_id=clinic.ben.id or 0,
+        provider_id=clinic.dr_a.id or 0,
+        service_id=clinic.checkup.id or 0,
+        start=_at(11),
+    ).appointment.id
+    window.cancelled_action.setChecked(True)
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.reload()
+    old = window.view.visualRect(window.model.find(desk.cancelled))
+    new = window.view.visualRect(window.model.find(rebooked or 0))
+    assert old.top() == new.top() and not old.intersects(new)
+    window.cancelled_action.setChecked(False)
+    alone = window.view.visualRect(window.model.find(rebooked or 0))
+    assert alone.width() > new.width()
+
+
 def test_day_model_passes_the_model_tester(desk: Desk, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     desk.window.cancelled_action.setChecked(True)
     qtmodeltester.check(desk.window.model)
