@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QLocale, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QToolBar, QWidget
 
 from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.services import booking, setup
@@ -95,12 +95,26 @@ class MainWindow(QMainWindow):
         self.start_action = self._status_action(self.tr("&Start"), "S", "start")
         self.complete_action = self._status_action(self.tr("&Complete"), "C", "complete")
         self.no_show_action = self._status_action(self.tr("&No-show"), "N", "no_show")
+        self.cancel_action = self._action(
+            self.tr("C&ancel appointment…"),
+            QKeySequence.StandardKey.Delete,
+            self.cancel_selected,
+            tip=self.tr("Cancel the selected appointment, giving a reason"),
+        )
+        self.cancel_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.view.addAction(self.cancel_action)
         self.undo_action = self._action(
             self.tr("&Undo status change"),
             QKeySequence.StandardKey.Undo,
             self.undo_status_change,
             tip=self.tr("Undo your last status change"),
         )
+        # right-click on a tile offers what the keys do
+        separator = QAction(self)
+        separator.setSeparator(True)
+        self.view.addAction(separator)
+        self.view.addAction(self.undo_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
@@ -118,6 +132,8 @@ class MainWindow(QMainWindow):
             self.no_show_action,
         ):
             appt_menu.addAction(action)
+        appt_menu.addSeparator()
+        appt_menu.addAction(self.cancel_action)
         appt_menu.addSeparator()
         appt_menu.addAction(self.undo_action)
 
@@ -207,6 +223,7 @@ class MainWindow(QMainWindow):
             self.start_action,
             self.complete_action,
             self.no_show_action,
+            self.cancel_action,
         ):
             action.setEnabled(has)
 
@@ -224,6 +241,33 @@ class MainWindow(QMainWindow):
         self.tasks.run(
             lambda: use_case(ctx, appointment_id),
             lambda outcome: self._changed(outcome, change),
+            self._refused,
+            write=True,
+        )
+
+    def cancel_selected(self) -> None:
+        """Ask why (a reason is required), then cancel; Ctrl+Z brings it back."""
+        appointment_id = self.selected_id()
+        line = self.model.line(self.view.currentIndex())
+        if appointment_id is None or line is None:
+            return
+        ask = QInputDialog(self)
+        ask.setWindowTitle(self.tr("Cancel appointment"))
+        ask.setLabelText(
+            self.tr("Why is {name}'s appointment at {time} cancelled?").format(
+                name=line.patient_name,
+                time=self.model.local(line.appointment.start).strftime("%H:%M"),
+            )
+        )
+        ask.setOkButtonText(self.tr("Cancel appointment"))
+        ask.setCancelButtonText(self.tr("Keep it"))
+        if ask.exec() != QInputDialog.DialogCode.Accepted or not ask.textValue().strip():
+            return
+        reason = ask.textValue().strip()
+        ctx = self._ctx
+        self.tasks.run(
+            lambda: booking.cancel(ctx, appointment_id, reason=reason),
+            lambda outcome: self._changed(outcome, "cancel"),
             self._refused,
             write=True,
         )
@@ -252,6 +296,7 @@ class MainWindow(QMainWindow):
             "start": self.tr("Started the visit of {who}"),
             "complete": self.tr("Completed the visit of {who}"),
             "no_show": self.tr("Marked {who} as a no-show"),
+            "cancel": self.tr("Cancelled {who} (Ctrl+Z brings it back)"),
             "undo": self.tr("Undone: {who} is {status} again"),
         }[change]
         message = done.format(who=who, status=status_word(appt.status).lower())

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from medbookings_desktop.bootstrap import context_for, open_engine
@@ -184,6 +185,67 @@ def test_a_newer_day_wins_over_a_load_still_running(desk: Desk, qtbot: QtBot) ->
     assert not window.tasks.busy() or window.model.day == MONDAY + timedelta(days=2)
     qtbot.waitUntil(lambda: not window.tasks.busy())
     assert window.model.day == MONDAY + timedelta(days=2)
+
+
+def test_delete_asks_why_then_cancels_and_ctrl_z_brings_it_back(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _select(window, desk.ben_10)
+
+    def give_reason() -> None:
+        ask = QApplication.activeModalWidget()
+        assert isinstance(ask, QInputDialog)
+        ask.setTextValue("Feeling better")
+        ask.accept()
+
+    QTimer.singleShot(0, give_reason)
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert _status(desk, desk.ben_10) is Status.CANCELLED
+    assert desk.ben_10 not in _ids(window.model)
+    assert window.statusBar().currentMessage().startswith("Cancelled Ben Adams (10:00")
+    with qtbot.waitSignal(window.model.loaded):
+        window.undo_action.trigger()
+    assert _status(desk, desk.ben_10) is Status.BOOKED
+    assert desk.ben_10 in _ids(window.model)
+
+
+def test_closing_the_reason_box_keeps_the_appointment(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _select(window, desk.ben_10)
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    window.cancel_action.trigger()
+    assert not window.tasks.busy()
+    assert _status(desk, desk.ben_10) is Status.BOOKED
+
+
+def test_a_tiles_context_menu_offers_the_status_changes(desk: Desk) -> None:
+    view = desk.window.view
+    assert view.contextMenuPolicy() is Qt.ContextMenuPolicy.ActionsContextMenu
+    offered = [a.text() for a in view.actions() if not a.isSeparator()]
+    assert offered == [
+        "Check &in",
+        "&Start",
+        "&Complete",
+        "&No-show",
+        "C&ancel appointment…",
+        "&Undo status change",
+    ]
+
+
+def test_a_red_line_marks_now_on_today_only(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    now_red = QColor("#e11d48").rgb()
+
+    def red_rows() -> int:
+        image = window.view.viewport().grab().toImage()
+        x = image.width() // 2
+        return sum(1 for y in range(image.height()) if image.pixel(x, y) == now_red)
+
+    window.view.scroll_to_time(window.model.local(desk.clinic.clock()))
+    assert red_rows() > 0  # 08:00 London on the clinic's clock
+    with qtbot.waitSignal(window.model.loaded):
+        window.next_action.trigger()
+    assert red_rows() == 0
 
 
 def test_a_refused_change_says_why_in_the_status_bar(desk: Desk, qtbot: QtBot) -> None:
