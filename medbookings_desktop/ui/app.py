@@ -42,7 +42,8 @@ def _why(exc: Exception) -> str:
 
 def run(runtime: Any) -> int:
     """Open runtime's database (upgrading it), show the main window, run until it closes."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    found = QApplication.instance()
+    app = found if isinstance(found, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("MedBookings")

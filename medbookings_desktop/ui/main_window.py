@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QLocale, QSettings, Qt
+from PySide6.QtCore import QByteArray, QDate, QItemSelectionModel, QLocale, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -189,7 +189,9 @@ class MainWindow(QMainWindow):
         self.model.load(on)
 
     def _format_day(self, on: date) -> str:
-        text = self.locale().toString(on, QLocale.FormatType.LongFormat)
+        text = self.locale().toString(
+            QDate(on.year, on.month, on.day), QLocale.FormatType.LongFormat
+        )
         if on == self.clinic_today():
             return self.tr("{day} (today)").format(day=text)
         return text
