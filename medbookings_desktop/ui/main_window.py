@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._update_actions)
         self._restore()
         self._update_actions()
+        self.view.setFocus()  # arrows and the status keys work from the first moment
         self.show_day(self._day)
 
     # -- building ----------------------------------------------------------------------------
@@ -88,7 +89,8 @@ class MainWindow(QMainWindow):
         self.cancelled_action.setCheckable(True)
         self.cancelled_action.setToolTip(self.tr("Show cancelled appointments, faded"))
         self.cancelled_action.toggled.connect(self.model.set_show_cancelled)
-        self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        # spelled out: Windows and some Linux themes bind no key to QKeySequence.Quit
+        self.quit_action = self._action(self.tr("&Quit"), "Ctrl+Q", self.close)
 
         # letters act on the selected tile only while the calendar has the focus
         self.check_in_action = self._status_action(self.tr("Check &in"), "I", "check_in")

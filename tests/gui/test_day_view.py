@@ -139,6 +139,21 @@ def test_next_previous_and_today_reload_the_day(desk: Desk, qtbot: QtBot) -> Non
     assert _ids(window.model) == {desk.ada_9, desk.ben_10, desk.ben_berg}
 
 
+def test_day_keys_and_quit_work_from_the_keyboard(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    window.activateWindow()
+    qtbot.waitActive(window)
+    assert window.view.hasFocus()
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert window.model.day == MONDAY + timedelta(days=1)
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.model.day == MONDAY
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
+
+
 def test_key_i_checks_in_and_ctrl_z_undoes(desk: Desk, qtbot: QtBot) -> None:
     window = desk.window
     assert not window.check_in_action.isEnabled()
