@@ -111,9 +111,9 @@ class DayModel(QAbstractTableModel):
     def load(self, on: date) -> None:
         """Read `on` in the background; the model changes when the result arrives."""
         self._latest += 1
-        request = self._latest
+        request, ctx = self._latest, self._ctx  # the job gets values, never the model
         self._tasks.run(
-            lambda: load_day(self._ctx, on),
+            lambda: load_day(ctx, on),
             lambda data: self._apply(request, data),
             lambda exc: self._failed(request, exc),
         )
