@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from sqlalchemy import Table, func, select
 
-from medbookings_desktop.cli import main
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
+from tests.integration import cli_support
 
 # What a setup file can touch, and the audit trail that records it.
 SETUP_TABLES: tuple[Table, ...] = (
@@ -30,29 +27,10 @@ SETUP_TABLES: tuple[Table, ...] = (
 )
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+class Cli(cli_support.Cli):
+    """`medbookings --database URL ...` in-process, as the clinic's administrator."""
 
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-class Cli:
-    """`medbookings --database URL ...` called in-process with its output captured."""
-
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url = url
-        self.capsys = capsys
-
-    def __call__(self, *argv: object) -> Result:
-        self.capsys.readouterr()
-        code = main(["--database", self.url, "--user", "admin-test", *map(str, argv)])
-        captured = self.capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+    user = "admin-test"
 
 
 def table_rows(url: str, tables: tuple[Table, ...] = SETUP_TABLES) -> dict[str, list[Any]]:

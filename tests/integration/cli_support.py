@@ -50,13 +50,15 @@ class Result:
 class Cli:
     """`medbookings --database URL ...` called in-process, its output captured."""
 
+    user = "cli-test"
+
     def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
         self.url = url
         self.capsys = capsys
 
     def __call__(self, *argv: object) -> Result:
         self.capsys.readouterr()
-        code = main(["--database", self.url, "--user", "cli-test", *map(str, argv)])
+        code = main(["--database", self.url, "--user", self.user, *map(str, argv)])
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
