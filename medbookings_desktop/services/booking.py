@@ -183,7 +183,8 @@ def _change_status(
         )
         before, after = diff(snapshot(old), snapshot(new))
         ctx.audit(uow, f"status:{status.value}", "appointment", appointment_id, before, after)
-        superseded, queued = 0, ()
+        superseded = 0
+        queued: tuple[OutboxKind, ...] = ()
         if status is Status.CANCELLED:
             superseded = uow.outbox.supersede(appointment_id, messages.OUTDATED_BY_CANCEL)
             queued = _queue(uow, messages.plan_cancelled(new, now), now)
@@ -245,7 +246,8 @@ def undo_status_change(ctx: Context, appointment_id: int | None = None) -> Outco
         uow.appointments.mark_undone(change.id)
         before, after = diff(snapshot(old), snapshot(new))
         ctx.audit(uow, f"undo:{change.to_status.value}", "appointment", new.id, before, after)
-        superseded, queued = 0, ()
+        superseded = 0
+        queued: tuple[OutboxKind, ...] = ()
         if change.to_status is Status.CANCELLED:
             told = uow.outbox.any_in_states(
                 new.id or -1,

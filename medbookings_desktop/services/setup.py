@@ -92,7 +92,8 @@ def set_weekly_hours(
     """Replace a provider's weekly hours and breaks; each must be at one of their locations."""
     with ctx.write() as uow:
         provider = uow.providers.get(provider_id)
-        for rule in [*hours, *breaks]:
+        rules: list[WorkingHours | Break] = [*hours, *breaks]
+        for rule in rules:
             if rule.provider_id != provider_id:
                 raise InvalidInput("Hours belong to another provider.", "provider")
             if rule.location_id not in provider.location_ids:
