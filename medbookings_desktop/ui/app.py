@@ -50,7 +50,7 @@ def run(runtime: Any) -> int:
     try:
         runtime.start_logging()
         ctx = runtime.ctx
-        zone = setup.clinic_settings(ctx).zone
+        clinic = setup.clinic_settings(ctx)
         label = database_label(runtime.url)
     except Exception as exc:
         # a database that is too new, unreachable or unreadable: say so and stop
@@ -63,7 +63,7 @@ def run(runtime: Any) -> int:
             ),
         )
         return CANNOT_START
-    window = MainWindow(ctx, database=label, zone=zone)
+    window = MainWindow(ctx, database=label, clinic=clinic)
     window.show()
     try:
         return int(app.exec())

@@ -318,7 +318,10 @@ class DayView(QAbstractItemView):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             index = self.indexAt(event.pos())
             model = self.day_model()
-            if index.isValid() and model is not None:
+            if model is not None and self._corner().contains(event.pos()):
+                text = self.tr("Times in {zone}").format(zone=model.zone.key)
+                QToolTip.showText(event.globalPos(), text)
+            elif index.isValid() and model is not None:
                 QToolTip.showText(event.globalPos(), model.data(index, Qt.ItemDataRole.ToolTipRole))
             else:
                 QToolTip.hideText()
@@ -501,6 +504,12 @@ class DayView(QAbstractItemView):
         day = self._shown_day()
         lh = self._line_height()
         if zone is not None and day != date.min:
+            # the corner names the zone the times are in (BST, CET ...); its tooltip in full
+            painter.drawText(
+                self._corner().adjusted(0, 0, -8, 0),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                self.zone_abbreviation(),
+            )
             painter.setClipRect(QRect(0, top, width, self.viewport().height() - top))
             for hour in range(self._first_hour, self._last_hour):
                 y = self._y_for(datetime(day.year, day.month, day.day, hour, tzinfo=zone))
@@ -510,6 +519,17 @@ class DayView(QAbstractItemView):
             painter.setClipping(False)
         painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
         painter.drawLine(width - 1, 0, width - 1, self.viewport().height())
+
+    def _corner(self) -> QRect:
+        return QRect(0, 0, self._gutter_width(), self._header_height())
+
+    def zone_abbreviation(self) -> str:
+        """The clinic zone's short name on the day shown (it changes with daylight saving)."""
+        model = self.day_model()
+        day = self._shown_day()
+        if model is None or day == date.min:
+            return ""
+        return datetime(day.year, day.month, day.day, 12, tzinfo=model.zone).tzname() or ""
 
 
 def _blend(colour: QColor, base: QColor, amount: float) -> QColor:

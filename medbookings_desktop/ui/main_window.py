@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QDate, QItemSelectionModel, QLocale, QSet
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QToolBar, QWidget
 
+from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.services import booking, setup
 from medbookings_desktop.services.booking import Outcome
@@ -23,7 +24,11 @@ APPLICATION = "MedBookings Desktop"
 
 
 class MainWindow(QMainWindow):
-    """`today` (a date) pins the first day shown; otherwise it is the clinic's today."""
+    """`today` (a date) pins the first day shown; otherwise it is the clinic's today.
+
+    `clinic` (read from the database when not given) sets the zone, the locale of dates and
+    the title; `zone` overrides its zone.
+    """
 
     def __init__(
         self,
@@ -31,6 +36,7 @@ class MainWindow(QMainWindow):
         *,
         database: str = "",
         zone: str | None = None,
+        clinic: ClinicSettings | None = None,
         today: date | None = None,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
@@ -39,12 +45,15 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self._settings = settings or QSettings(ORGANIZATION, APPLICATION)
         self.tasks = TaskRunner(self)
-        zone = zone or setup.clinic_settings(ctx).zone
+        self.clinic = clinic or setup.clinic_settings(ctx)
+        # dates read as the clinic writes them, whatever this desk's system locale is
+        self.clinic_locale = QLocale(self.clinic.locale)
+        zone = zone or self.clinic.zone
         self.model = DayModel(ctx, self.tasks, zone, self)
         self.view = DayView(ctx.now, self)
         self.view.setModel(self.model)
         self.setCentralWidget(self.view)
-        self.setWindowTitle(self.tr("MedBookings"))
+        self.setWindowTitle(self.tr("{clinic} — MedBookings").format(clinic=self.clinic.name))
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
         self._scroll_pending = True
@@ -170,6 +179,13 @@ class MainWindow(QMainWindow):
         self.database_label.setAccessibleName(self.tr("Database in use"))
         self.database_label.setToolTip(self.tr("Database in use"))
         self.statusBar().addPermanentWidget(self.database_label)
+        # reminders and calendar sync have no engine in this version yet: say so plainly
+        self.engine_label = QLabel(self.tr("Engine: not running"), self)
+        self.engine_label.setAccessibleName(self.tr("Background engine"))
+        self.engine_label.setToolTip(
+            self.tr("No background engine runs: reminders are not sent and calendars not synced")
+        )
+        self.statusBar().addPermanentWidget(self.engine_label)
         self.statusBar().setAccessibleName(self.tr("Status"))
 
     # -- days --------------------------------------------------------------------------------
@@ -191,7 +207,7 @@ class MainWindow(QMainWindow):
         self.model.load(on)
 
     def _format_day(self, on: date) -> str:
-        text = self.locale().toString(
+        text = self.clinic_locale.toString(
             QDate(on.year, on.month, on.day), QLocale.FormatType.LongFormat
         )
         if on == self.clinic_today():

@@ -357,3 +357,23 @@ def test_an_empty_clinic_opens_and_says_what_to_do(
 )
 def test_status_bar_names_the_database_without_a_password(url: str, label: str) -> None:
     assert database_label(url) == label
+
+
+def test_status_bar_says_the_engine_is_not_running(desk: Desk) -> None:
+    label = desk.window.engine_label
+    assert label.text() == "Engine: not running"
+    assert label.isVisible() and label.accessibleName()
+
+
+def test_dates_follow_the_clinics_locale_and_the_title_its_name(desk: Desk) -> None:
+    # en_GB writes the day before the month, whatever this machine's locale is
+    assert desk.window.date_label.text() == "Monday, 1 June 2026 (today)"
+    assert desk.window.windowTitle().startswith("Riverside Clinic")
+
+
+def test_the_corner_names_the_zone_of_the_times(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    assert window.view.zone_abbreviation() == "BST"
+    with qtbot.waitSignal(window.model.loaded):
+        window.show_day(date(2026, 12, 7))
+    assert window.view.zone_abbreviation() == "GMT"
