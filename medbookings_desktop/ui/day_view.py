@@ -41,6 +41,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.NO_SHOW: "#ef4444",
     Status.CANCELLED: "#9ca3af",
 }
+NOW_COLOUR = "#e11d48"
 DAY_START_HOUR = 7  # shown even when the first appointment is later
 DAY_END_HOUR = 19
 MIN_COLUMN_WIDTH = 170
@@ -347,6 +348,8 @@ class DayView(QAbstractItemView):
             self._paint_now_line(painter, model)
             self._paint_header(painter, model)
         self._paint_gutter(painter)
+        if model is not None and model.columnCount():
+            self._paint_now_marker(painter, model)
         painter.end()
 
     def _paint_empty(self, painter: QPainter) -> None:
@@ -452,15 +455,31 @@ class DayView(QAbstractItemView):
             )
             y += lh
 
-    def _paint_now_line(self, painter: QPainter, model: DayModel) -> None:
+    def _now_y(self, model: DayModel) -> int | None:
+        """Where the now-line runs, or None when now is not on the grid shown."""
         now = model.local(self._now())
         if now.date() != self._shown_day():
-            return
+            return None
         y = self._y_for(now)
-        if y < self._header_height():
+        return y if self._header_height() <= y < self.viewport().height() else None
+
+    def _paint_now_line(self, painter: QPainter, model: DayModel) -> None:
+        y = self._now_y(model)
+        if y is not None:
+            painter.setPen(QPen(QColor(NOW_COLOUR), 2))
+            painter.drawLine(self._gutter_width(), y, self._x_for(model.columnCount()), y)
+
+    def _paint_now_marker(self, painter: QPainter, model: DayModel) -> None:
+        """A dot where the now-line leaves the time gutter, so it reads as "now", not a border."""
+        y = self._now_y(model)
+        if y is None:
             return
-        painter.setPen(QPen(QColor("#e11d48"), 2))
-        painter.drawLine(self._gutter_width(), y, self._x_for(model.columnCount()), y)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(NOW_COLOUR))
+        painter.drawEllipse(QPoint(self._gutter_width(), y), 5, 5)
+        painter.restore()
 
     def _paint_header(self, painter: QPainter, model: DayModel) -> None:
         pal = self.palette()

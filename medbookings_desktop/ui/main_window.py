@@ -182,6 +182,7 @@ class MainWindow(QMainWindow):
         # reminders and calendar sync have no engine in this version yet: say so plainly
         self.engine_label = QLabel(self.tr("Engine: not running"), self)
         self.engine_label.setAccessibleName(self.tr("Background engine"))
+        self.engine_label.setContentsMargins(12, 0, 4, 0)
         self.engine_label.setToolTip(
             self.tr("No background engine runs: reminders are not sent and calendars not synced")
         )
