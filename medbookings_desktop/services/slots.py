@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from medbookings_desktop.domain import availability
 from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings, Provider, Service
-from medbookings_desktop.domain.errors import InvalidInput, NotFound, Refused, SlotTaken
+from medbookings_desktop.domain.errors import InvalidInput, Refused, SlotTaken
 from medbookings_desktop.domain.intervals import Interval
 from medbookings_desktop.services.calendars import CalendarSource, Seat
 from medbookings_desktop.services.context import Context
@@ -263,6 +263,3 @@ def location_for(
     if len(seats) == 1 and seats[0].location_id is not None:
         return seats[0].location_id  # the hours check will give the reason
     raise Refused(f"{provider.display_name} does not work at any location at that time.")
-
-
-__all__ = ["FreeSlot", "NotFound", "check_bookable", "find_slots", "location_for", "search"]
