@@ -62,11 +62,38 @@ def room(clinic: SmallClinic) -> Iterator[int]:
     yield saved.id
 
 
-def test_overlapping_insert_is_rejected(clinic: SmallClinic) -> None:
+def _is_guard(err: pytest.ExceptionInfo[IntegrityError]) -> bool:
+    """The refusal came from the overlap guard, not from some other constraint."""
+    orig: Any = err.value.orig
+    if getattr(orig, "sqlstate", None) is not None:
+        return bool(orig.sqlstate == "23P01")  # PostgreSQL exclusion_violation
+    return "appointment overlap" in str(orig)  # the SQLite trigger's RAISE(ABORT, ...)
+
+
+ACTIVE = ["booked", "confirmed", "arrived", "in_progress", "completed"]
+
+
+@pytest.mark.parametrize(
+    ("offset", "minutes"),
+    [(0, 30), (15, 30), (-15, 30), (10, 10), (-30, 90)],  # same, later, earlier, inside, around
+)
+def test_overlapping_insert_is_rejected(clinic: SmallClinic, offset: int, minutes: int) -> None:
     _insert(clinic.engine, _row(clinic, NINE))
-    with pytest.raises(IntegrityError):
-        _insert(clinic.engine, _row(clinic, NINE + timedelta(minutes=15)))
+    with pytest.raises(IntegrityError) as refused:
+        _insert(clinic.engine, _row(clinic, NINE + timedelta(minutes=offset), minutes=minutes))
+    assert _is_guard(refused)
     assert _count(clinic.engine) == 1
+
+
+@pytest.mark.parametrize("status", ACTIVE)
+def test_every_active_status_holds_and_is_held(clinic: SmallClinic, status: str) -> None:
+    _insert(clinic.engine, _row(clinic, NINE, status=status))
+    with pytest.raises(IntegrityError) as refused:
+        _insert(clinic.engine, _row(clinic, NINE + timedelta(minutes=20)))
+    assert _is_guard(refused)
+    with pytest.raises(IntegrityError) as refused:
+        _insert(clinic.engine, _row(clinic, NINE - timedelta(minutes=20), status=status))
+    assert _is_guard(refused)
 
 
 def test_touching_appointments_are_allowed(clinic: SmallClinic) -> None:
@@ -86,18 +113,51 @@ def test_other_providers_may_overlap(clinic: SmallClinic) -> None:
 def test_inactive_appointments_do_not_block(clinic: SmallClinic, status: str) -> None:
     _insert(clinic.engine, _row(clinic, NINE, status=status))
     _insert(clinic.engine, _row(clinic, NINE))
-    assert _count(clinic.engine) == 2
+    # and an inactive row may be written over an active one (a cancelled one kept for history)
+    _insert(clinic.engine, _row(clinic, NINE, status=status))
+    assert _count(clinic.engine) == 3
+
+
+def test_an_appointment_may_be_updated_in_place(clinic: SmallClinic) -> None:
+    # the update trigger must not see the row's own old version as a clash
+    own = _insert(clinic.engine, _row(clinic, NINE))
+    with clinic.engine.begin() as conn:
+        conn.execute(
+            update(t.appointments)
+            .where(t.appointments.c.id == own)
+            .values(end_at=NINE + timedelta(minutes=45), status="arrived", notes="late")
+        )
 
 
 def test_an_update_into_a_clash_is_rejected(clinic: SmallClinic) -> None:
     _insert(clinic.engine, _row(clinic, NINE))
     later = _insert(clinic.engine, _row(clinic, NINE + timedelta(hours=2)))
-    with pytest.raises(IntegrityError), clinic.engine.begin() as conn:
+    with pytest.raises(IntegrityError) as refused, clinic.engine.begin() as conn:
         conn.execute(
             update(t.appointments)
             .where(t.appointments.c.id == later)
             .values(start_at=NINE + timedelta(minutes=10), end_at=NINE + timedelta(minutes=40))
         )
+    assert _is_guard(refused)
+    # moving it to touch the first one is fine
+    with clinic.engine.begin() as conn:
+        conn.execute(
+            update(t.appointments)
+            .where(t.appointments.c.id == later)
+            .values(start_at=NINE + timedelta(minutes=30), end_at=NINE + timedelta(minutes=60))
+        )
+
+
+def test_an_update_onto_another_providers_clash_is_rejected(clinic: SmallClinic) -> None:
+    _insert(clinic.engine, _row(clinic, NINE))
+    theirs = _insert(clinic.engine, _row(clinic, NINE, provider_id=clinic.dr_b.id))
+    with pytest.raises(IntegrityError) as refused, clinic.engine.begin() as conn:
+        conn.execute(
+            update(t.appointments)
+            .where(t.appointments.c.id == theirs)
+            .values(provider_id=clinic.dr_a.id)
+        )
+    assert _is_guard(refused)
 
 
 def test_reactivating_a_cancelled_appointment_into_a_clash_is_rejected(
@@ -113,10 +173,29 @@ def test_reactivating_a_cancelled_appointment_into_a_clash_is_rejected(
 
 def test_a_room_cannot_be_double_booked(clinic: SmallClinic, room: int) -> None:
     _insert(clinic.engine, _row(clinic, NINE, room_id=room))
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError) as refused:
         _insert(clinic.engine, _row(clinic, NINE, provider_id=clinic.dr_b.id, room_id=room))
+    assert _is_guard(refused)
     _insert(clinic.engine, _row(clinic, NINE, provider_id=clinic.dr_b.id))
     assert _count(clinic.engine) == 2
+
+
+def test_room_guard_allows_touching_and_inactive(clinic: SmallClinic, room: int) -> None:
+    _insert(clinic.engine, _row(clinic, NINE, room_id=room))
+    b = clinic.dr_b.id
+    _insert(clinic.engine, _row(clinic, NINE + timedelta(minutes=30), provider_id=b, room_id=room))
+    _insert(clinic.engine, _row(clinic, NINE, provider_id=b, room_id=room, status="cancelled"))
+    assert _count(clinic.engine) == 3
+
+
+def test_a_room_update_into_a_clash_is_rejected(clinic: SmallClinic, room: int) -> None:
+    _insert(clinic.engine, _row(clinic, NINE, room_id=room))
+    theirs = _insert(clinic.engine, _row(clinic, NINE, provider_id=clinic.dr_b.id))
+    with pytest.raises(IntegrityError) as refused, clinic.engine.begin() as conn:
+        conn.execute(
+            update(t.appointments).where(t.appointments.c.id == theirs).values(room_id=room)
+        )
+    assert _is_guard(refused)
 
 
 def test_repository_names_the_clash(clinic: SmallClinic) -> None:
@@ -137,3 +216,17 @@ def test_repository_names_the_clash(clinic: SmallClinic) -> None:
         # the transaction is still usable after the refused insert (savepoint)
         assert uow.patients.get(clinic.ben.id or 0).last_name == "Adams"
     assert _count(clinic.engine) == 1
+
+
+def test_repository_update_names_the_clash(clinic: SmallClinic) -> None:
+    first = _insert(clinic.engine, _row(clinic, NINE))
+    second = _insert(clinic.engine, _row(clinic, NINE + timedelta(hours=1)))
+    with SqlUnitOfWork(clinic.engine) as uow:
+        appt = uow.appointments.get(second)
+        moved = appt.moved(NINE + timedelta(minutes=15), NINE + timedelta(minutes=45))
+        with pytest.raises(SlotTaken) as refused:
+            uow.appointments.update(moved, NINE)
+        assert refused.value.clash_id == first
+        uow.commit()
+    with SqlUnitOfWork(clinic.engine, write=False) as uow:
+        assert uow.appointments.get(second).start == NINE + timedelta(hours=1)
