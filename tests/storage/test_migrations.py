@@ -4,8 +4,10 @@ storage/tables.py, a newer database refused untouched, an older SQLite file back
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,16 +19,32 @@ from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from tests.conftest import drop_postgres_database, fresh_postgres_database
 
-# Made in raw SQL by the migrations, so SQLAlchemy's metadata cannot describe them:
-# SQLite's FTS5 search table (and its shadow tables); PostgreSQL's trigram and
-# text_pattern_ops indexes and the exclusion constraints behind the no-overlap guarantee.
-RAW_SQL_OBJECTS = (
-    "patients_fts",
-    "ix_patients_search_trgm",
-    "_pattern",
-    "no_provider_overlap",
-    "no_room_overlap",
-)
+# Objects the migrations make in raw SQL, which storage/tables.py cannot describe, so the
+# comparison reports them as "not in the model". Named one by one, so anything else missing
+# from the model still fails the test:
+# - SQLite: the FTS5 trigram table over patients.search_text and the shadow tables FTS5 keeps
+#   its index in (a virtual table has no Core equivalent);
+# - PostgreSQL: the pg_trgm GIN index and the text_pattern_ops prefix indexes (operator
+#   classes are dialect-only). The exclusion constraints no_provider_overlap/no_room_overlap
+#   are not reflected by SQLAlchemy, so they never show up here; a separate test checks them.
+RAW_SQL_TABLES = {
+    "sqlite": {
+        "patients_fts",
+        "patients_fts_config",
+        "patients_fts_data",
+        "patients_fts_docsize",
+        "patients_fts_idx",
+    },
+    "postgresql": set(),
+}
+RAW_SQL_INDEXES = {
+    "sqlite": set(),
+    "postgresql": {
+        "ix_patients_search_trgm",
+        "ix_patients_last_name_key_pattern",
+        "ix_patients_first_name_key_pattern",
+    },
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -47,8 +65,12 @@ def _tables(engine: Engine) -> set[str]:
     return {n for n in inspect(engine).get_table_names() if not n.startswith("patients_fts")}
 
 
-def _is_raw_sql_object(diff: object) -> bool:
-    return any(marker in repr(diff) for marker in RAW_SQL_OBJECTS)
+def _is_raw_sql_object(diff: Any, dialect: str) -> bool:
+    if isinstance(diff, tuple) and diff[0] == "remove_table":
+        return str(diff[1].name) in RAW_SQL_TABLES[dialect]
+    if isinstance(diff, tuple) and diff[0] == "remove_index":
+        return str(diff[1].name) in RAW_SQL_INDEXES[dialect]
+    return False
 
 
 def test_upgrade_from_empty_creates_every_table(empty_engine: Engine) -> None:
@@ -79,10 +101,18 @@ def test_every_step_down_and_up_works(empty_engine: Engine) -> None:
 
 def test_no_drift_between_tables_and_migrations(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine)
+    dialect = empty_engine.dialect.name
+    # server defaults are compared on PostgreSQL only: Alembic reads SQLite's DEFAULT '' back
+    # as the text "''" and reports a change that is not one
+    opts = {"compare_type": True, "compare_server_default": dialect == "postgresql"}
     with empty_engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diffs = [d for d in compare_metadata(ctx, t.metadata) if not _is_raw_sql_object(d)]
+        ctx = MigrationContext.configure(conn, opts=opts)
+        found = compare_metadata(ctx, t.metadata)
+    diffs = [d for d in found if not _is_raw_sql_object(d, dialect)]
     assert diffs == []
+    # the filter is not hiding everything: the raw objects really are there and reported
+    reported = {d[1].name for d in found if isinstance(d, tuple)}
+    assert reported == RAW_SQL_TABLES[dialect] | RAW_SQL_INDEXES[dialect]
 
 
 def test_the_no_overlap_guard_is_installed(empty_engine: Engine) -> None:
@@ -135,6 +165,47 @@ def test_an_older_sqlite_file_is_backed_up_before_upgrade(tmp_path: Path) -> Non
     with engine.connect() as conn:
         assert conn.scalar(select(t.staff_users.c.name)) == "Reception 1"
     engine.dispose()
+
+
+def test_backup_sqlite_copies_a_consistent_file_that_opens(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    # committed rows may still sit in the WAL file: the online backup API must include them
+    with engine.begin() as conn:
+        conn.execute(t.staff_users.insert().values(name="Reception 2", role="receptionist"))
+    with engine.connect() as reader:
+        reader.execute(select(t.staff_users.c.id)).all()
+        target = migrate.backup_sqlite(engine, tmp_path / "backups", "manual")
+    engine.dispose()
+    assert target is not None and target.parent == tmp_path / "backups"
+    assert target.name.startswith("clinic-manual-") and target.suffix == ".sqlite3"
+    with sqlite3.connect(target) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert raw.execute("SELECT name FROM staff_users").fetchall() == [("Reception 2",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            migrate.head_revision(),
+        )
+
+
+def test_upgrade_of_an_empty_file_takes_no_backup(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    result = migrate.upgrade(engine, backup_dir=tmp_path / "backups")
+    engine.dispose()
+    assert result.before is None and result.backup is None
+    assert not (tmp_path / "backups").exists()
+
+
+@pytest.mark.postgres
+def test_postgres_is_never_backed_up_as_a_file(pg_url: str, tmp_path: Path) -> None:
+    engine = create_db_engine(pg_url)
+    migrate.downgrade(engine, "base")
+    migrate.upgrade(engine, "0001")
+    result = migrate.upgrade(engine, backup_dir=tmp_path / "backups")
+    engine.dispose()
+    assert result.before is not None and result.before != result.after
+    assert result.backup is None
+    assert migrate.backup_sqlite(engine, tmp_path / "backups", "x") is None
 
 
 def test_an_up_to_date_database_is_not_backed_up_again(tmp_path: Path) -> None:
