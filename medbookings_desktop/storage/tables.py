@@ -279,3 +279,19 @@ outbox = Table(
     Index(None, "state", "due_at"),
     Index(None, "appointment_id"),
 )
+
+walk_ins = Table(
+    "walk_ins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", ForeignKey("patients.id"), nullable=False),
+    Column("service_id", ForeignKey("services.id")),
+    Column("provider_id", ForeignKey("providers.id")),
+    Column("location_id", ForeignKey("locations.id")),
+    Column("note", Text, nullable=False),
+    Column("arrived_at", UTCDateTime, nullable=False),
+    Column("state", String(10), nullable=False),  # waiting, booked, left
+    Column("appointment_id", ForeignKey("appointments.id")),
+    Column("closed_at", UTCDateTime),
+    Index(None, "state", "arrived_at"),
+)

@@ -21,6 +21,9 @@ from medbookings_desktop.storage.repositories.patients import PatientRepository
 from medbookings_desktop.storage.repositories.schedule import ScheduleRepository
 
 
+CHANGES_CHANNEL = "medbookings_changes"
+
+
 class SqlUnitOfWork:
     """Writers take the database's write lock when they begin (SQLite BEGIN IMMEDIATE)."""
 
@@ -61,6 +64,9 @@ class SqlUnitOfWork:
             self.conn.close()
 
     def commit(self) -> None:
+        if self.write and self.conn.dialect.name == "postgresql":
+            # delivered at commit to every desk listening, so their views refresh (live refresh)
+            self.conn.exec_driver_sql(f"NOTIFY {CHANGES_CHANNEL}")
         self._tx.commit()
         self._committed = True
 
