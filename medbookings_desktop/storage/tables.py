@@ -295,3 +295,67 @@ walk_ins = Table(
     Column("closed_at", UTCDateTime),
     Index(None, "state", "arrived_at"),
 )
+
+# The background engine's records (migration 0005).
+
+attention_items = Table(
+    "attention_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    # the vendor an item is about (credentials rejected pause that service until resolved)
+    Column("service", String(30)),
+    Column("appointment_id", ForeignKey("appointments.id")),
+    Column("patient_id", ForeignKey("patients.id")),
+    Column("outbox_id", ForeignKey("outbox.id")),
+    Column("summary", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", String(200)),
+    Index(None, "resolved_at", "created_at"),
+)
+
+integration_log = Table(
+    "integration_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service", String(30), nullable=False),
+    Column("operation", String(50), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("outcome", String(20), nullable=False),  # ok, retry, failed, rejected
+    Column("error", Text),
+    Index(None, "service", "started_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", ForeignKey("outbox.id"), nullable=False, index=True),
+    Column("channel", String(10), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    # which engine (host:pid) holds the attempt while it is `sending`
+    Column("engine", String(100), nullable=False),
+    Column("vendor_id", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("error", Text),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "status", "updated_at"),
+)
+
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("vendor_id", String(64), nullable=False, unique=True),
+    Column("channel", String(10), nullable=False),
+    Column("sender", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("outcome", String(20), nullable=False),  # confirmed, cancelled, opted_out, attention
+    Column("patient_id", ForeignKey("patients.id")),
+    Column("appointment_id", ForeignKey("appointments.id")),
+    Column("handled_at", UTCDateTime, nullable=False),
+)
