@@ -16,8 +16,14 @@ from medbookings_desktop.cli.framework import COMMAND_MODULES, Runtime, build_pa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if not {"-h", "--help", "--version"} & set(given):
+        window_only = build_parser(__version__, with_commands=False)
+        args, rest = window_only.parse_known_args(given)
+        if not rest:  # no command: open the window without loading every command
+            return run(args, Runtime.from_args(args))
     parser = build_parser(__version__)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     return run(args, Runtime.from_args(args))
 
 

@@ -1,4 +1,8 @@
-"""`medbookings bench [--size large|small] [--json] [--database URL] [--postgres URL] [--rounds N]`.
+"""`medbookings bench [gui] [--size large|small] [--json] [--database URL] [--postgres URL]
+[--rounds N]`.
+
+`medbookings bench gui` times the desk's window instead: start-up against a bare Qt window,
+switching days, typeahead, and the window's memory (see `bench_gui.py`).
 
 Prints figures; it does not pass or fail them. Without --database it measures a fresh demo
 clinic in a temporary SQLite file; with --postgres it also measures one in a new database on
@@ -13,6 +17,12 @@ from medbookings_desktop.cli.framework import OK, CliError, Command, Runtime
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "what",
+        nargs="?",
+        choices=("gui",),
+        help="`gui`: time the window (start-up, day switch, typeahead) instead of the services",
+    )
     p.add_argument(
         "--size", choices=("large", "small"), default="large", help="demo clinic size (large)"
     )
@@ -29,19 +39,25 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="also measure on this PostgreSQL server, in a database created for the run",
     )
-    p.add_argument("--rounds", type=int, default=200, help="timed calls per figure (default: 200)")
+    p.add_argument("--rounds", type=int, help="timed calls per figure (default: 200; gui: 50)")
+    p.add_argument(
+        "--starts", type=int, default=7, help="gui: app and bare-window starts timed (default: 7)"
+    )
 
 
 def _bench(args: argparse.Namespace, rt: Runtime) -> int:
     from medbookings_desktop import bench
     from medbookings_desktop.demo import Size
 
-    if not 1 <= args.rounds <= 100_000:
+    if args.what == "gui":
+        return _bench_gui(args, rt)
+    rounds = 200 if args.rounds is None else args.rounds
+    if not 1 <= rounds <= 100_000:
         raise CliError("--rounds must be between 1 and 100000.")
     database = args.bench_database or rt.database_url
     report = bench.run(
         size=Size(args.size),
-        rounds=args.rounds,
+        rounds=rounds,
         database=database,
         postgres=args.postgres,
         backup_dir=rt.settings.backup_dir if database else None,
@@ -55,11 +71,37 @@ def _bench(args: argparse.Namespace, rt: Runtime) -> int:
     return OK
 
 
+def _bench_gui(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop import bench_gui
+    from medbookings_desktop.demo import Size
+
+    rounds = 50 if args.rounds is None else args.rounds
+    if not 1 <= rounds <= 10_000:
+        raise CliError("--rounds must be between 1 and 10000.")
+    if not 1 <= args.starts <= 100:
+        raise CliError("--starts must be between 1 and 100.")
+    if args.postgres:
+        raise CliError("bench gui measures one database: give it with --database.")
+    report = bench_gui.run(
+        size=Size(args.size),
+        starts=args.starts,
+        rounds=rounds,
+        database=args.bench_database or rt.database_url,
+        say=lambda message: print(message, file=rt.err, flush=True),
+    )
+    if args.json:
+        rt.print_json(report)
+    else:
+        for line in bench_gui.as_text(report):
+            print(line, file=rt.out)
+    return OK
+
+
 COMMANDS = [
     Command(
         ("bench",),
         "Measure slot search, booking, patient search, a day's agenda and memory on a "
-        "demo clinic (SQLite, and PostgreSQL when given).",
+        "demo clinic (SQLite, and PostgreSQL when given); `bench gui` times the window.",
         _bench,
         _arguments,
     )

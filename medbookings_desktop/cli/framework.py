@@ -111,7 +111,12 @@ class Runtime:
             self.engine.dispose()
 
 
-def build_parser(version: str) -> argparse.ArgumentParser:
+def build_parser(version: str, *, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without commands, only what opening the window takes.
+
+    Importing every command module costs the window's start a tenth of a second, so a bare
+    `medbookings [--database URL] [--user NAME]` is parsed without them.
+    """
     parser = argparse.ArgumentParser(
         prog="medbookings",
         description="MedBookings Desktop, the clinic's front desk. No command: open the app.",
@@ -129,6 +134,8 @@ def build_parser(version: str) -> argparse.ArgumentParser:
         help="staff name recorded in the audit trail (default: the login name)",
     )
     parser.set_defaults(command=None)
+    if not with_commands:
+        return parser
     groups: dict[tuple[str, ...], argparse._SubParsersAction[Any]] = {}
     top = parser.add_subparsers(title="commands", metavar="COMMAND")
     groups[()] = top
@@ -209,7 +216,22 @@ def _known_failure(exc: Exception) -> str | None:
     return None
 
 
+# What the window uses below Qt, imported before PySide6: once PySide6 is in, it reads the
+# source of every module imported after it (its __feature__ hook), a quarter of start-up.
+WINDOW_CORE_MODULES = (
+    "medbookings_desktop.bootstrap",
+    "medbookings_desktop.services.agenda",
+    "medbookings_desktop.services.booking",
+    "medbookings_desktop.services.patients",
+    "medbookings_desktop.services.setup",
+    "medbookings_desktop.services.slots",
+    "sqlalchemy.dialects.sqlite",
+)
+
+
 def _open_gui(runtime: Runtime) -> int:
+    for name in WINDOW_CORE_MODULES:
+        importlib.import_module(name)
     try:
         gui = importlib.import_module("medbookings_desktop.ui.app")
     except ModuleNotFoundError:

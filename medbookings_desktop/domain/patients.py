@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-import email_validator
-import phonenumbers
-
 from medbookings_desktop.domain.errors import InvalidInput
 
 
@@ -23,6 +20,8 @@ class Channel(StrEnum):
 
 def normalize_phone(raw: str, region: str) -> str:
     """Return the number in E.164, reading it in `region` when it has no country code."""
+    import phonenumbers  # imported when first needed: it slows the window's start
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -34,6 +33,8 @@ def normalize_phone(raw: str, region: str) -> str:
 
 def normalize_email(raw: str) -> str:
     """Return the address in its normal form; the domain is not looked up (desks may be offline)."""
+    import email_validator  # imported when first needed: it slows the window's start
+
     try:
         info = email_validator.validate_email(raw, check_deliverability=False)
     except email_validator.EmailNotValidError as exc:
@@ -110,6 +111,8 @@ class Patient:
 
 
 def _national_digits(e164: str) -> str:
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from medbookings_desktop.services import setup
+from medbookings_desktop.ui import first_paint
 from medbookings_desktop.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,10 @@ def run(runtime: Any) -> int:
         )
         return CANNOT_START
     window = MainWindow(ctx, database=label, clinic=clinic)
+    if first_paint.wanted():
+        watcher = first_paint.FirstPaint(window.view.viewport())
+        window.model.loaded.connect(watcher.arm)
+        watcher.painted.connect(first_paint.report_and_quit)
     window.show()
     try:
         return int(app.exec())

@@ -230,3 +230,20 @@ def test_command_line_reports_a_newer_database_plainly(
     assert main(["--database", url, "locations", "list", "--json"]) == 2
     err = capsys.readouterr().err
     assert "newer MedBookings" in err and "Traceback" not in err
+
+
+def test_revisions_read_from_file_names_agree_with_alembic() -> None:
+    walked = [rev.revision for rev in migrate.script_directory().walk_revisions()]
+    assert migrate.known_revisions() == sorted(walked)
+    assert migrate.known_revisions()[-1] == migrate.head_revision()
+
+
+def test_stored_revision_reads_what_alembic_records(empty_engine: Engine) -> None:
+    assert migrate.stored_revision(empty_engine) is None
+    migrate.upgrade(empty_engine, "0002")
+    assert migrate.stored_revision(empty_engine) == "0002"
+    result = migrate.upgrade(empty_engine)
+    assert (result.before, result.after) == ("0002", migrate.head_revision())
+    assert migrate.stored_revision(empty_engine) == migrate.current_revision(empty_engine)
+    again = migrate.upgrade(empty_engine)  # already at head: the quick path
+    assert (again.before, again.after, again.backup) == (result.after, result.after, None)

@@ -1,0 +1,149 @@
+"""The window side of `medbookings bench gui`: run in a child process, prints JSON figures.
+
+`python -m medbookings_desktop.ui.bench_probe --database URL --rounds N` opens the desk's main
+window on that database (offscreen unless a platform is set) and times, with
+`time.perf_counter`, what a receptionist waits for: the next day painted (from the key to the
+painted calendar, the day's query on the pool thread included) and patient typeahead (from a
+keystroke to the painted list of matches). It ends with the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+WARM_UP = 3
+# typed as a receptionist does: the start of a last name, a letter at a time
+TYPED_PREFIX_LENGTH = 3
+
+
+def wait_for(signal: SignalInstance, timeout_ms: int = 30_000) -> None:
+    """Run the event loop until `signal` fires (a day's data or a search's results arrive)."""
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    timer.start(timeout_ms)
+    loop.exec()
+    signal.disconnect(loop.quit)
+    if not timer.isActive():
+        raise TimeoutError("the window did not answer within 30 s")
+    timer.stop()
+
+
+def timed(action: Callable[[], None], done: SignalInstance, paint: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    action()
+    wait_for(done)
+    paint()
+    return time.perf_counter() - start
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def day_switches(window: Any, rounds: int) -> list[float]:
+    view = window.view.viewport()
+    samples = []
+    for n in range(rounds + WARM_UP):
+        seconds = timed(window.next_action.trigger, window.model.loaded, view.repaint)
+        if n >= WARM_UP:
+            samples.append(seconds)
+    return samples
+
+
+def typeahead(window: Any, ctx: Any, last_names: list[str], rounds: int) -> list[float]:
+    """Keystrokes into the patients search of the booking dialog, each to painted results."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from medbookings_desktop.ui.booking_dialog import BookingDialog
+
+    dialog = BookingDialog(ctx, window.tasks, window.clinic, window)
+    dialog.show()
+    field = dialog.patient_field
+    results = dialog.patient_results
+    rng = random.Random(7)
+    samples: list[float] = []
+    while len(samples) < rounds + WARM_UP:
+        field.clear()
+        name = rng.choice(last_names)
+        for letter in name[:TYPED_PREFIX_LENGTH]:
+            samples.append(
+                timed(
+                    lambda letter=letter: QTest.keyClick(field, letter),
+                    dialog.patient_results_shown,
+                    results.viewport().repaint,
+                )
+            )
+    dialog.close()
+    QTest.keyClick(field, Qt.Key.Key_Escape)
+    return samples[WARM_UP:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench_probe")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from medbookings_desktop.bootstrap import open_app
+    from medbookings_desktop.demo.names import LAST_NAMES
+    from medbookings_desktop.services import setup
+    from medbookings_desktop.ui.app import database_label
+    from medbookings_desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(["bench_probe"])
+    desk = open_app(args.database, backup_dir=None, actor="bench")
+    folder = tempfile.mkdtemp(prefix="medbookings-probe-")
+    settings = QSettings(str(Path(folder) / "window.ini"), QSettings.Format.IniFormat)
+    clinic = setup.clinic_settings(desk.ctx)
+    window = MainWindow(
+        desk.ctx, database=database_label(args.database), clinic=clinic, settings=settings
+    )
+    window.resize(1600, 1000)
+    window.show()
+    wait_for(window.model.loaded)
+    report: dict[str, Any] = {
+        "providers": window.model.columnCount(),
+        "day_switch_s": day_switches(window, args.rounds),
+    }
+    try:
+        report["typeahead_s"] = typeahead(window, desk.ctx, list(LAST_NAMES), args.rounds)
+    except ImportError:
+        report["typeahead_s"] = None  # a build without the booking dialog
+    report["rss_mb"] = peak_rss_mb()
+    window.close()
+    desk.engine.dispose()
+    del app
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
