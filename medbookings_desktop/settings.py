@@ -259,3 +259,79 @@ def save_settings(settings_changes: Mapping[str, Any], config_file: Path | None 
             tmp_path.unlink()
         reason = exc.strerror or str(exc)
         raise SettingsError(f"Cannot write settings file {config_file}: {reason}") from None
+
+
+# -- this desk's database, with its password in the OS keyring ---------------------------------
+
+KEYRING_SERVICE = "MedBookings Desktop"
+DATABASE_PASSWORD_KEY = "database.password"
+
+
+def split_database_password(url: str) -> tuple[str, str | None]:
+    """(the URL without its password, the password or None)."""
+    from sqlalchemy.engine import URL, make_url
+
+    try:
+        parsed = make_url(url.strip())
+    except Exception:
+        raise SettingsError(f"{url.strip()!r} is not a database URL.") from None
+    if parsed.password is None:
+        return url.strip(), None
+    # URL.set() takes None as "leave as is": build the URL again without the password
+    bare = URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    ).render_as_string(hide_password=False)
+    return bare, str(parsed.password)
+
+
+def save_database_url(url: str, config_file: Path | None = None) -> str:
+    """Make `url` this desk's database from its next start; returns what the file now holds.
+
+    A password moves to the OS keyring (service KEYRING_SERVICE, key DATABASE_PASSWORD_KEY)
+    and the URL is written without it. A desk without a usable keyring refuses a password:
+    it would otherwise have to be written in clear.
+    """
+    bare, password = split_database_password(url)
+    _check_value("database_url", bare, "the database setting", from_file=True)
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    if password is not None:
+        try:
+            keyring.set_password(KEYRING_SERVICE, DATABASE_PASSWORD_KEY, password)
+        except KeyringError as exc:
+            raise SettingsError(
+                "This desk has no usable password store (keyring) for the database password "
+                f"({exc}). Save the URL without the password and put it in ~/.pgpass, or set "
+                "MEDBOOKINGS_DATABASE_URL."
+            ) from None
+    else:
+        # a password kept for an earlier database must not be sent to this one
+        with contextlib.suppress(PasswordDeleteError, KeyringError):
+            keyring.delete_password(KEYRING_SERVICE, DATABASE_PASSWORD_KEY)
+    save_settings({"database_url": bare}, config_file)
+    return bare
+
+
+def database_url_with_password(url: str) -> str:
+    """`url` with the keyring's database password put back, where it names a user but no
+    password; otherwise (or with no keyring, or nothing stored) `url` unchanged."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres") or not parts.username or parts.password:
+        return url  # no keyring import on the usual SQLite start
+    import keyring
+    from keyring.errors import KeyringError
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = keyring.get_password(KEYRING_SERVICE, DATABASE_PASSWORD_KEY)
+    except KeyringError:
+        return url
+    if not password:
+        return url
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
