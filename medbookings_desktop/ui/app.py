@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from medbookings_desktop.services import setup
-from medbookings_desktop.ui import first_paint
+from medbookings_desktop.ui import first_paint, live_refresh
 from medbookings_desktop.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,14 @@ def run(runtime: Any) -> int:
         return CANNOT_START
     window = MainWindow(ctx, database=label, clinic=clinic)
     if first_paint.wanted():
-        watcher = first_paint.FirstPaint(window.view.viewport())
-        window.model.loaded.connect(watcher.arm)
-        watcher.painted.connect(first_paint.report_and_quit)
+        painted = first_paint.FirstPaint(window.view.viewport())
+        window.model.loaded.connect(painted.arm)
+        painted.painted.connect(first_paint.report_and_quit)
+    # another desk's bookings and the engine's changes appear without a restart
+    watcher = live_refresh.follow(window, runtime.url)
     window.show()
     try:
         return int(app.exec())
     finally:
+        watcher.stop()
         window.tasks.shutdown()
