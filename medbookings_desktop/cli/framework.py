@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "medbookings_desktop.cli.booking",
     "medbookings_desktop.cli.export",
     "medbookings_desktop.cli.bench",
+    "medbookings_desktop.cli.sync",
 )
 
 log = logging.getLogger(__name__)

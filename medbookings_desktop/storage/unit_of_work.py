@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 
 from medbookings_desktop.storage.engine import WRITE
 from medbookings_desktop.storage.repositories.appointments import AppointmentRepository
+from medbookings_desktop.storage.repositories.attention import AttentionRepository
 from medbookings_desktop.storage.repositories.audit import AuditRepository
 from medbookings_desktop.storage.repositories.clinic import (
     LocationRepository,
@@ -16,10 +17,11 @@ from medbookings_desktop.storage.repositories.clinic import (
     SettingsRepository,
     StaffRepository,
 )
+from medbookings_desktop.storage.repositories.deliveries import DeliveryRepository
+from medbookings_desktop.storage.repositories.integration_log import IntegrationLogRepository
 from medbookings_desktop.storage.repositories.outbox import OutboxRepository
 from medbookings_desktop.storage.repositories.patients import PatientRepository
 from medbookings_desktop.storage.repositories.schedule import ScheduleRepository
-
 
 CHANGES_CHANNEL = "medbookings_changes"
 
@@ -49,6 +51,9 @@ class SqlUnitOfWork:
         self.appointments = AppointmentRepository(self.conn)
         self.outbox = OutboxRepository(self.conn)
         self.audit = AuditRepository(self.conn)
+        self.attention = AttentionRepository(self.conn)
+        self.deliveries = DeliveryRepository(self.conn)
+        self.integration_log = IntegrationLogRepository(self.conn)
         return self
 
     def __exit__(

@@ -1,0 +1,131 @@
+"""`medbookings sync --once` and `medbookings sync --forever`: the background engine, headless.
+
+`--once` runs passes until nothing due is left (a full batch means another pass) and exits;
+`--forever` runs the engine's thread until SIGTERM or SIGINT, then lets the message in hand
+finish, hands back the rest of its batch, and exits 0. Vendors, sender ids and secrets come
+from the clinic's messaging settings, the keyring and `MEDBOOKINGS_*` variables
+(see sync/config.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from datetime import timedelta
+from typing import Any
+
+from medbookings_desktop.cli.framework import OK, REFUSED, Command, Runtime
+
+MAX_ONCE_PASSES = 10_000
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    mode.add_argument(
+        "--forever", action="store_true", help="keep sending until stopped (SIGTERM, Ctrl+C)"
+    )
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    p.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=_positive,
+        default=15.0,
+        help="with --forever: look for due messages at least this often (default: 15)",
+    )
+    p.add_argument(
+        "--batch", metavar="N", type=int, default=50, help="rows claimed per pass (default: 50)"
+    )
+    p.add_argument(
+        "--lease",
+        metavar="SECONDS",
+        type=_positive,
+        default=300.0,
+        help="an attempt another engine left in 'sending' this long ago is taken over "
+        "(default: 300)",
+    )
+
+
+def _engine(args: argparse.Namespace, rt: Runtime) -> Any:
+    from medbookings_desktop.sync.config import build_channels
+    from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
+
+    db = rt.app.engine
+    messaging = load_messaging_config(db, rt.settings)
+    config = EngineConfig(batch_size=max(1, args.batch), lease=timedelta(seconds=args.lease))
+    return Engine(db, build_channels(messaging), messaging=messaging, config=config)
+
+
+def _print(rt: Runtime, args: argparse.Namespace, report: Any, channels: list[str]) -> None:
+    if args.json:
+        rt.print_json({"channels": channels, **report.as_json()})
+        return
+    print(
+        f"sent {len(report.sent)}, retried {len(report.retried)}, failed {len(report.failed)}, "
+        f"superseded {len(report.superseded)}, deferred {len(report.deferred)}"
+        + (f", interrupted attempts resolved {len(report.recovered)}" if report.recovered else ""),
+        file=rt.out,
+    )
+
+
+def _sync(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop.sync.engine import RunReport
+    from medbookings_desktop.sync.runner import Runner
+
+    engine = _engine(args, rt)
+    channels = sorted(engine.channels)
+    if not channels:
+        print(
+            "medbookings: no sending service is set up on this desk: store the SendGrid API "
+            "key or the Twilio auth token in the keyring (or MEDBOOKINGS_SENDGRID_API_KEY / "
+            "MEDBOOKINGS_TWILIO_AUTH_TOKEN) and the sender in the clinic's messaging settings",
+            file=rt.err,
+        )
+        return REFUSED
+    if args.once:
+        total = RunReport()
+        for _ in range(MAX_ONCE_PASSES):
+            report = engine.run_once()
+            total.merge(report)
+            if not report.more:
+                break
+        _print(rt, args, total, channels)
+        return OK
+
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    runner = Runner(engine, database_url=rt.url, interval=timedelta(seconds=args.interval))
+    try:
+        runner.start()
+        while not stop.wait(0.5):
+            if not runner.running():
+                break
+    finally:
+        runner.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _print(rt, args, runner.totals, channels)
+    return OK
+
+
+COMMANDS = [
+    Command(
+        ("sync",),
+        "send due confirmations, reminders and notices (the background engine)",
+        _sync,
+        _arguments,
+    ),
+]

@@ -1,0 +1,819 @@
+"""The outbox dispatcher: `run_once(now)` claims due message rows, sends them, records what
+happened (DESIGN invariant 4).
+
+One pass:
+1. Resolve attempts left in `sending` by an engine that died (its process is gone, or its
+   lease ran out): Twilio is asked whether the text went out (`find_sent`); an e-mail cannot
+   be looked up at SendGrid, so it is never sent twice blindly: it fails with a clear reason
+   and a "Needs attention" item ("may not have gone out: check, send again").
+2. Claim due rows in one write transaction (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's
+   write lock), decide for each: superseded (a reminder whose visit started, a notice for a
+   visit that is over or no longer active), deferred (quiet hours for texts, a paused
+   service), failed (no way to reach the person), or to send, by which channel; rows to send
+   are marked `sending` (one more attempt, an attempt record naming this engine) and the
+   transaction commits BEFORE any vendor call.
+3. Send each claimed row and commit its outcome at once with its integration-log entry:
+   sent; retry later (exponential backoff with jitter, at least the vendor's Retry-After);
+   failed on this channel (the next channel the patient agreed to is tried, else the row
+   fails with a readable reason and a "Needs attention" item); credentials rejected (a
+   "Needs attention" item naming the service, which pauses it until resolved).
+4. Poll Twilio for the delivery status of sent texts, and for patient replies.
+
+Calendar rows (calendar_upsert/delete) are left alone: the calendar reconciler owns them.
+No patient data goes to the log: rows are named by id, kind and channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy import update
+
+from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Appointment
+from medbookings_desktop.domain.clinic import ClinicSettings
+from medbookings_desktop.domain.errors import DomainError
+from medbookings_desktop.domain.messages import OutboxItem, OutboxKind
+from medbookings_desktop.domain.patients import Patient
+from medbookings_desktop.services.context import Context, utc_now
+from medbookings_desktop.storage import tables as t
+from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
+from medbookings_desktop.storage.repositories.deliveries import SENDING, Delivery
+from medbookings_desktop.storage.repositories.integration_log import CallRecord
+from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
+from medbookings_desktop.sync import policy
+from medbookings_desktop.sync.config import SETTINGS_KEY, MessagingConfig
+
+log = logging.getLogger(__name__)
+
+# attention item kinds
+UNDELIVERABLE = "undeliverable"
+NO_CHANNEL = "no_channel"
+UNCERTAIN = "uncertain_delivery"
+REPLY = "patient_reply"
+
+REPLIES_CURSOR_KEY = "engine.replies_since"
+ALL_CHANNELS = ("email", "sms", "whatsapp")
+
+
+class Sender(Protocol):
+    def send(self, msg: Any) -> str: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    batch_size: int = 50
+    # an attempt older than this whose engine cannot be seen alive is taken over
+    lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 8
+    backoff: policy.Backoff = field(default_factory=policy.Backoff)
+    # while a service's credentials are rejected, its rows wait this long between looks
+    paused_wait: timedelta = timedelta(minutes=10)
+    status_poll_every: timedelta = timedelta(minutes=1)
+    status_poll_limit: int = 100
+    replies_every: timedelta = timedelta(minutes=1)
+
+
+@dataclass
+class RunReport:
+    """What one pass did, by outbox row id (no patient data)."""
+
+    claimed: int = 0
+    sent: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    recovered: list[tuple[int, str]] = field(default_factory=list)
+    statuses: int = 0
+    replies: int = 0
+    more: bool = False  # a full batch was claimed: run again soon
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "claimed": self.claimed,
+            "sent": len(self.sent),
+            "retried": len(self.retried),
+            "failed": len(self.failed),
+            "superseded": len(self.superseded),
+            "deferred": len(self.deferred),
+            "released": len(self.released),
+            "recovered": [{"outbox_id": i, "outcome": o} for i, o in self.recovered],
+            "statuses_polled": self.statuses,
+            "replies": self.replies,
+            "more": self.more,
+        }
+
+    def merge(self, other: RunReport) -> None:
+        self.claimed += other.claimed
+        for name in ("sent", "retried", "failed", "superseded", "deferred", "released"):
+            getattr(self, name).extend(getattr(other, name))
+        self.recovered.extend(other.recovered)
+        self.statuses += other.statuses
+        self.replies += other.replies
+        self.more = other.more
+
+
+@dataclass
+class _Claim:
+    item: OutboxItem
+    delivery_id: int
+    channel: str
+    msg: Any
+
+
+@dataclass
+class _Records:
+    """What a message is rendered from, loaded in the claiming transaction."""
+
+    clinic: ClinicSettings
+    appointment: Appointment | None
+    patient: Patient | None
+    provider: Any
+    service: Any
+    location: Any
+
+
+def engine_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(identity: str) -> bool:
+    """Whether the engine named `host:pid` is known to be dead (only checkable on this host)."""
+    host, _, pid_text = identity.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit() or os.name != "posix":
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Engine:
+    """The outbox dispatcher over one database. `run_once` is safe to call from one thread at
+    a time per Engine; several Engines (desks, processes) may share the database."""
+
+    def __init__(
+        self,
+        db: DbEngine,
+        channels: Mapping[str, Sender],
+        *,
+        messaging: MessagingConfig | None = None,
+        config: EngineConfig | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+        identity: str | None = None,
+        render: Callable[..., Any] | None = None,
+    ) -> None:
+        self.db = db
+        self.channels = dict(channels)
+        self.messaging = messaging or MessagingConfig()
+        self.config = config or EngineConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.identity = identity or engine_identity()
+        self._render = render
+        self.stop_requested = threading.Event()
+        self._last_status_poll: datetime | None = None
+        self._last_replies_poll: datetime | None = None
+
+    # -- the pass --------------------------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> RunReport:
+        now = (now or self.clock()).astimezone(UTC)
+        report = RunReport()
+        self.recover(now, report)
+        if not self.channels:
+            return report  # nothing to send with: rows wait for a desk that can
+        claims = self._claim(now, report)
+        self._send_all(claims, now, report)
+        if not self.stop_requested.is_set():
+            self._poll_statuses(now, report)
+            self._poll_replies(now, report)
+        return report
+
+    def _uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.db)
+
+    # -- 1. interrupted attempts -----------------------------------------------------------
+
+    def _is_stale(self, d: Delivery, now: datetime) -> bool:
+        if d.engine == self.identity:
+            return False  # ours, in hand (a pass never leaves one behind)
+        return d.started_at <= now - self.config.lease or _process_gone(d.engine)
+
+    def recover(self, now: datetime, report: RunReport) -> None:
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            stuck = [
+                (item, d)
+                for item, d in uow.deliveries.interrupted(policy.MESSAGE_KINDS)
+                if self._is_stale(d, now)
+            ]
+        for item, d in stuck:
+            assert item.id is not None
+            outcome = self._resolve_interrupted(item, d, now)
+            if outcome:
+                report.recovered.append((item.id, outcome))
+
+    def _resolve_interrupted(self, item: OutboxItem, d: Delivery, now: datetime) -> str | None:
+        assert item.id is not None
+        calls: list[CallRecord] = []
+        found: str | None = None
+        checked = False
+        sender = self.channels.get(d.channel)
+        if (
+            d.channel in policy.LOUD_CHANNELS
+            and sender is not None
+            and hasattr(sender, "find_sent")
+        ):
+            msg = self._rerender(item, d.channel)
+            if msg is not None:
+                body = _body_marker(msg)
+                try:
+                    found = self._call(
+                        calls,
+                        "twilio",
+                        "find_sent",
+                        now,
+                        lambda: sender.find_sent(
+                            d.recipient, d.started_at - timedelta(minutes=2), body
+                        ),  # type: ignore[attr-defined]
+                    )
+                    checked = True
+                except Exception:
+                    checked = False
+        with self._uow() as uow:
+            uow.integration_log.record(calls)
+            # only one engine may resolve an attempt: the one that moves it off `sending`
+            taken = uow.conn.execute(
+                update(t.deliveries)
+                .where(t.deliveries.c.id == d.id, t.deliveries.c.status == SENDING)
+                .values(updated_at=now)
+            ).rowcount
+            if not taken:
+                uow.commit()
+                return None
+            if d.channel in policy.LOUD_CHANNELS:
+                if not checked:
+                    # Twilio could not be asked now: leave it for the next pass
+                    uow.rollback()
+                    self._log_calls_only(calls)
+                    log.warning(
+                        "outbox #%s (%s by %s) was interrupted; Twilio could not be asked yet",
+                        item.id,
+                        item.kind.value,
+                        d.channel,
+                    )
+                    return None
+                if found:
+                    uow.deliveries.sent(item.id, d.id, found, now)
+                    outcome = "found at the vendor: marked sent"
+                else:
+                    uow.deliveries.retry(item.id, d.id, now, "interrupted; not sent", now)
+                    outcome = "not found at the vendor: sent again"
+            else:
+                why = (
+                    "Sending was interrupted and SendGrid cannot tell whether the e-mail "
+                    "went out. Check with the recipient, or send it again."
+                )
+                uow.deliveries.unknown(item.id, d.id, why, now)
+                uow.attention.add(
+                    UNCERTAIN,
+                    f"{_kind_label(item.kind)} for appointment #{item.appointment_id} may not "
+                    "have gone out by e-mail (sending was interrupted).",
+                    now,
+                    service="sendgrid",
+                    appointment_id=item.appointment_id,
+                    outbox_id=item.id,
+                )
+                outcome = "e-mail cannot be checked: marked for attention"
+            uow.commit()
+        log.warning(
+            "outbox #%s (%s by %s, attempt by %s) was interrupted while sending: %s",
+            item.id,
+            item.kind.value,
+            d.channel,
+            d.engine,
+            outcome,
+        )
+        return outcome
+
+    def _log_calls_only(self, calls: list[CallRecord]) -> None:
+        if calls:
+            with self._uow() as uow:
+                uow.integration_log.record(calls)
+                uow.commit()
+
+    def _rerender(self, item: OutboxItem, channel: str) -> Any:
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            try:
+                records = self._load(uow, item)
+                recipient = self._recipient(item, records, channel)
+                if recipient is None:
+                    return None
+                return self._render_msg(uow, item, records, channel, recipient)
+            except Exception:
+                log.exception("outbox #%s: cannot render it again to look it up", item.id)
+                return None
+
+    # -- 2. claim --------------------------------------------------------------------------
+
+    def _claim(self, now: datetime, report: RunReport) -> list[_Claim]:
+        claims: list[_Claim] = []
+        with self._uow() as uow:
+            items = uow.deliveries.claim_due(now, policy.MESSAGE_KINDS, self.config.batch_size)
+            if not items:
+                return []
+            report.claimed = len(items)
+            report.more = len(items) >= self.config.batch_size
+            paused = uow.attention.paused_services()
+            for item in items:
+                claim = self._decide(uow, item, paused, now, report)
+                if claim is not None:
+                    claims.append(claim)
+            uow.commit()
+        return claims
+
+    def _decide(
+        self,
+        uow: SqlUnitOfWork,
+        item: OutboxItem,
+        paused: set[str],
+        now: datetime,
+        report: RunReport,
+    ) -> _Claim | None:
+        assert item.id is not None
+        try:
+            records = self._load(uow, item)
+        except DomainError as exc:
+            self._fail(uow, item, f"The records for this message are gone: {exc.message}", now)
+            report.failed.append(item.id)
+            return None
+        why = _outdated(item, records.appointment, now)
+        if why:
+            uow.deliveries.supersede_row(item.id, why)
+            report.superseded.append(item.id)
+            log.info("outbox #%s (%s) superseded: %s", item.id, item.kind.value, why)
+            return None
+        failed = uow.deliveries.failed_channels(item.id)
+        if item.target.startswith("provider:"):
+            options = ["email"] if "email" not in failed else []
+            if not records.provider or not records.provider.email:
+                # the clinic keeps no address for this provider: nothing to tell, nothing wrong
+                why = "the provider has no e-mail address"
+                uow.deliveries.supersede_row(item.id, why)
+                report.superseded.append(item.id)
+                return None
+        else:
+            assert records.patient is not None
+            patient = records.patient
+            everything = policy.candidates(patient, ALL_CHANNELS, ())
+            if not everything:
+                if policy.wants_no_messages(patient):
+                    uow.deliveries.supersede_row(item.id, "the patient receives no messages")
+                    report.superseded.append(item.id)
+                    return None
+                self._fail(
+                    uow,
+                    item,
+                    "The patient agreed to no channel we have an address for "
+                    "(check their phone, e-mail and consent).",
+                    now,
+                    kind=NO_CHANNEL,
+                )
+                report.failed.append(item.id)
+                return None
+            options = policy.candidates(patient, ALL_CHANNELS, failed)
+            if not options:
+                self._fail(
+                    uow,
+                    item,
+                    f"No channel left to try: failed on {', '.join(sorted(failed))}.",
+                    now,
+                )
+                report.failed.append(item.id)
+                return None
+        live = [c for c in options if c in self.channels and policy.service_of(c) not in paused]
+        if not live:
+            waiting = sorted(
+                f"{policy.service_of(c)} paused"
+                if policy.service_of(c) in paused
+                else f"no {c} service set up on this desk"
+                for c in options
+            )
+            # not the message's fault: it waits for the clinic to fix the service (or for a
+            # desk that has it) instead of failing
+            uow.deliveries.defer(
+                item.id, now + self.config.paused_wait, "waiting: " + "; ".join(waiting)
+            )
+            report.deferred.append(item.id)
+            return None
+        channel = live[0]
+        quiet = self._quiet_hours(records.clinic)
+        if channel in policy.LOUD_CHANNELS and quiet is not None and quiet.contains(now):
+            until = quiet.end_after(now)
+            uow.deliveries.defer(item.id, until, "waiting for the end of quiet hours")
+            report.deferred.append(item.id)
+            return None
+        recipient = self._recipient(item, records, channel)
+        assert recipient is not None
+        try:
+            msg = self._render_msg(uow, item, records, channel, recipient)
+        except Exception as exc:
+            log.exception("outbox #%s (%s): cannot render the message", item.id, item.kind.value)
+            self._fail(uow, item, f"The message could not be prepared: {exc}", now)
+            report.failed.append(item.id)
+            return None
+        delivery_id = uow.deliveries.mark_sending(
+            item, channel=channel, recipient=recipient, engine=self.identity, now=now
+        )
+        return _Claim(replace(item, attempts=item.attempts + 1), delivery_id, channel, msg)
+
+    def _quiet_hours(self, clinic: ClinicSettings) -> policy.QuietHours | None:
+        q = self.messaging.quiet_hours
+        return policy.parse_quiet_hours(list(q), clinic.zone) if q else None
+
+    def _load(self, uow: SqlUnitOfWork, item: OutboxItem) -> _Records:
+        clinic = uow.settings.clinic()
+        appt = None if item.appointment_id is None else uow.appointments.get(item.appointment_id)
+        patient = provider = service = location = None
+        if appt is not None:
+            patient = uow.patients.get(appt.patient_id)
+            provider = uow.providers.get(appt.provider_id)
+            service = uow.services.get(appt.service_id)
+            if appt.location_id is not None:
+                location = uow.locations.get(appt.location_id)
+        elif item.target.startswith("patient:"):
+            patient = uow.patients.get(int(item.target.split(":", 1)[1]))
+        return _Records(clinic, appt, patient, provider, service, location)
+
+    def _recipient(self, item: OutboxItem, records: _Records, channel: str) -> str | None:
+        if item.target.startswith("provider:"):
+            return records.provider.email if records.provider else None
+        assert records.patient is not None
+        return policy.address(records.patient, channel)
+
+    def _render_msg(
+        self, uow: SqlUnitOfWork, item: OutboxItem, records: _Records, channel: str, to: str
+    ) -> Any:
+        from medbookings_desktop.messaging.render import MessageFacts, render
+
+        old_start = item.payload.get("previous_start")
+        facts = MessageFacts(
+            clinic=records.clinic,
+            patient=records.patient,
+            appointment=records.appointment,
+            provider=records.provider,
+            service=records.service,
+            location=records.location,
+            old_start=datetime.fromisoformat(old_start) if old_start else None,
+        )
+        overrides = uow.settings.value("message_templates")
+        fn = self._render or render
+        msg = fn(item.kind.value, channel, facts, overrides=overrides or None)
+        return replace(msg, to=to, reference=item.idempotency_key)
+
+    # -- 3. send ---------------------------------------------------------------------------
+
+    def _send_all(self, claims: list[_Claim], now: datetime, report: RunReport) -> None:
+        for i, claim in enumerate(claims):
+            if self.stop_requested.is_set():
+                self._release(claims[i:], report)
+                return
+            self._send_one(claim, now, report)
+
+    def _release(self, claims: list[_Claim], report: RunReport) -> None:
+        with self._uow() as uow:
+            for c in claims:
+                assert c.item.id is not None
+                uow.deliveries.release(c.item.id, c.delivery_id)
+                report.released.append(c.item.id)
+            uow.commit()
+
+    def _send_one(self, claim: _Claim, now: datetime, report: RunReport) -> None:
+        from medbookings_desktop.messaging.errors import DeliveryError
+
+        item, channel = claim.item, claim.channel
+        assert item.id is not None
+        service = policy.service_of(channel)
+        sender = self.channels[channel]
+        calls: list[CallRecord] = []
+        vendor_id: str | None = None
+        error: Exception | None = None
+        try:
+            vendor_id = self._call(
+                calls, service, f"send_{channel}", now, lambda: sender.send(claim.msg)
+            )
+        except Exception as exc:
+            error = exc
+        with self._uow() as uow:
+            uow.integration_log.record(calls)
+            if vendor_id is not None:
+                uow.deliveries.sent(item.id, claim.delivery_id, vendor_id, now)
+                report.sent.append(item.id)
+            elif isinstance(error, DeliveryError) and error.credentials_rejected:
+                self._credentials_rejected(uow, claim, service, str(error.reason), now)
+                report.retried.append(item.id)
+            elif isinstance(error, DeliveryError) and not error.retryable:
+                if self._permanent(uow, claim, str(error.reason), now):
+                    report.failed.append(item.id)
+                else:
+                    report.retried.append(item.id)
+            else:
+                reason = (
+                    str(error.reason)
+                    if isinstance(error, DeliveryError)
+                    else f"unexpected error: {type(error).__name__}"
+                )
+                retry_after = error.retry_after if isinstance(error, DeliveryError) else None
+                if not isinstance(error, DeliveryError):
+                    log.error(
+                        "outbox #%s: unexpected error from %s", item.id, service, exc_info=error
+                    )
+                if self._retry(uow, claim, reason, retry_after, now):
+                    report.retried.append(item.id)
+                else:
+                    report.failed.append(item.id)
+            uow.commit()
+
+    def _call(
+        self,
+        calls: list[CallRecord],
+        service: str,
+        operation: str,
+        now: datetime,
+        fn: Callable[[], Any],
+    ) -> Any:
+        """Run one vendor call and record it (service, operation, duration, outcome, error)."""
+        from medbookings_desktop.messaging.errors import DeliveryError
+
+        started = time.perf_counter()
+        try:
+            result = fn()
+        except DeliveryError as exc:
+            outcome = (
+                "rejected" if exc.credentials_rejected else "retry" if exc.retryable else "failed"
+            )
+            calls.append(
+                CallRecord(service, operation, now, _ms(started), outcome, str(exc.reason))
+            )
+            raise
+        except Exception as exc:
+            calls.append(
+                CallRecord(service, operation, now, _ms(started), "retry", type(exc).__name__)
+            )
+            raise
+        calls.append(CallRecord(service, operation, now, _ms(started), "ok"))
+        return result
+
+    def _retry(
+        self,
+        uow: SqlUnitOfWork,
+        claim: _Claim,
+        reason: str,
+        retry_after: float | None,
+        now: datetime,
+    ) -> bool:
+        """Back off and try again later; False when the row has used all its attempts."""
+        item = claim.item
+        assert item.id is not None
+        if item.attempts >= self.config.max_attempts:
+            uow.deliveries.failed_attempt(claim.delivery_id, reason, now)
+            self._fail(
+                uow, item, f"Gave up after {item.attempts} attempts. Last error: {reason}", now
+            )
+            return False
+        wait = self.config.backoff.delay(item.attempts, self.rng, retry_after)
+        uow.deliveries.retry(item.id, claim.delivery_id, now + wait, reason, now)
+        log.info(
+            "outbox #%s (%s by %s): retry in %ds after attempt %d",
+            item.id,
+            item.kind.value,
+            claim.channel,
+            wait.total_seconds(),
+            item.attempts,
+        )
+        return True
+
+    def _permanent(self, uow: SqlUnitOfWork, claim: _Claim, reason: str, now: datetime) -> bool:
+        """This channel will never take it: try the next one, else fail. True when failed."""
+        item = claim.item
+        assert item.id is not None
+        uow.deliveries.failed_attempt(claim.delivery_id, reason, now)
+        failed = uow.deliveries.failed_channels(item.id) | {claim.channel}
+        records = self._load(uow, item)
+        if records.patient is not None and not item.target.startswith("provider:"):
+            rest = policy.candidates(records.patient, ALL_CHANNELS, failed)
+            if rest:
+                uow.deliveries.retry(item.id, None, now, f"{claim.channel}: {reason}", now)
+                log.info(
+                    "outbox #%s (%s): %s refused it, trying %s next",
+                    item.id,
+                    item.kind.value,
+                    claim.channel,
+                    rest[0],
+                )
+                return False
+        self._fail(uow, item, f"{_channel_label(claim.channel)} refused it: {reason}", now)
+        return True
+
+    def _credentials_rejected(
+        self, uow: SqlUnitOfWork, claim: _Claim, service: str, reason: str, now: datetime
+    ) -> None:
+        item = claim.item
+        assert item.id is not None
+        uow.deliveries.retry(item.id, claim.delivery_id, now, f"{service}: {reason}", now)
+        if not uow.attention.is_open(CREDENTIALS_REJECTED, service=service):
+            uow.attention.add(
+                CREDENTIALS_REJECTED,
+                f"{policy.SERVICE_NAMES[service]} rejected the clinic's credentials: {reason}. "
+                "Sending by it is paused; enter the credentials again in Settings, then mark "
+                "this item resolved.",
+                now,
+                service=service,
+            )
+            log.error("%s rejected the credentials; sending by it is paused", service)
+
+    def _fail(
+        self,
+        uow: SqlUnitOfWork,
+        item: OutboxItem,
+        reason: str,
+        now: datetime,
+        *,
+        kind: str = UNDELIVERABLE,
+    ) -> None:
+        assert item.id is not None
+        uow.deliveries.fail(item.id, reason)
+        patient_id = int(item.target.split(":")[1]) if item.target.startswith("patient:") else None
+        uow.attention.add(
+            kind,
+            f"{_kind_label(item.kind)} for appointment #{item.appointment_id} was not sent. "
+            + reason,
+            now,
+            appointment_id=item.appointment_id,
+            patient_id=patient_id,
+            outbox_id=item.id,
+        )
+        log.warning(
+            "outbox #%s (%s) failed; a Needs attention item says why", item.id, item.kind.value
+        )
+
+    # -- 4. delivery statuses and replies ---------------------------------------------------
+
+    def _twilio(self) -> Any:
+        return self.channels.get("sms") or self.channels.get("whatsapp")
+
+    def _poll_statuses(self, now: datetime, report: RunReport) -> None:
+        twilio = self._twilio()
+        every = self.config.status_poll_every
+        if twilio is None or (
+            self._last_status_poll is not None and now - self._last_status_poll < every
+        ):
+            return
+        self._last_status_poll = now
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            if "twilio" in uow.attention.paused_services():
+                return
+            todo = uow.deliveries.to_poll(
+                ("sms", "whatsapp"), now - every, self.config.status_poll_limit
+            )
+        calls: list[CallRecord] = []
+        results: list[tuple[int, str]] = []
+        for d in todo:
+            assert d.vendor_id is not None
+            try:
+                status = self._call(
+                    calls, "twilio", "status", now, lambda d=d: twilio.status(d.vendor_id)
+                )
+            except Exception:
+                break  # the next pass tries again
+            results.append((d.id, str(status)))
+        if not calls:
+            return
+        with self._uow() as uow:
+            uow.integration_log.record(calls)
+            for delivery_id, status in results:
+                uow.deliveries.set_status(delivery_id, status, now)
+            uow.commit()
+        report.statuses = len(results)
+
+    def _poll_replies(self, now: datetime, report: RunReport) -> None:
+        twilio = self._twilio()
+        every = self.config.replies_every
+        if (
+            twilio is None
+            or not hasattr(twilio, "replies")
+            or (self._last_replies_poll is not None and now - self._last_replies_poll < every)
+        ):
+            return
+        self._last_replies_poll = now
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            if "twilio" in uow.attention.paused_services():
+                return
+            raw = uow.settings.value(REPLIES_CURSOR_KEY)
+        since = datetime.fromisoformat(raw) if raw else now - timedelta(days=1)
+        calls: list[CallRecord] = []
+        try:
+            replies = self._call(calls, "twilio", "replies", now, lambda: twilio.replies(since))
+        except Exception:
+            self._log_calls_only(calls)
+            return
+        self._log_calls_only(calls)
+        from medbookings_desktop.sync.inbound import handle_reply
+
+        newest = since
+        for reply in replies:
+            if handle_reply(self, reply, now):
+                report.replies += 1
+            received = getattr(reply, "received_at", None) or getattr(reply, "date_sent", None)
+            if isinstance(received, datetime) and received > newest:
+                newest = received
+        if newest > since:
+            with self._uow() as uow:
+                # a little overlap: a reply stamped in the same second is not missed
+                uow.settings.set_value(
+                    REPLIES_CURSOR_KEY, (newest - timedelta(minutes=1)).isoformat()
+                )
+                uow.commit()
+
+    def context(self, actor_name: str) -> Context:
+        """A service context for what the engine does on a patient's behalf (replies)."""
+        return Context(
+            write=lambda: SqlUnitOfWork(self.db),
+            read=lambda: SqlUnitOfWork(self.db, write=False),
+            actor_id=None,
+            actor_name=actor_name,
+            clock=self.clock,
+        )
+
+
+def _outdated(item: OutboxItem, appt: Appointment | None, now: datetime) -> str | None:
+    """Why this row must not go out any more, if so."""
+    if appt is None:
+        return None
+    if item.kind is OutboxKind.REMINDER:
+        if appt.start <= now:
+            return "the appointment had started"
+        if appt.status not in UPCOMING_STATUSES:
+            return f"the appointment is {appt.status.value.replace('_', ' ')}"
+        return None
+    if item.kind is OutboxKind.CANCELLATION_NOTICE:
+        return "the appointment time has passed" if appt.start <= now else None
+    if appt.end <= now:
+        return "the appointment is over"
+    if item.kind in (OutboxKind.CONFIRMATION, OutboxKind.CHANGE_NOTICE) and not appt.active:
+        return f"the appointment is {appt.status.value.replace('_', ' ')}"
+    return None
+
+
+def _body_marker(msg: Any) -> str:
+    """What identifies this text among others to the same number: its own words."""
+    return str(getattr(msg, "text", "") or "")
+
+
+def _kind_label(kind: OutboxKind) -> str:
+    return {
+        OutboxKind.CONFIRMATION: "The confirmation",
+        OutboxKind.CHANGE_NOTICE: "The change notice",
+        OutboxKind.CANCELLATION_NOTICE: "The cancellation notice",
+        OutboxKind.REMINDER: "The reminder",
+        OutboxKind.PROVIDER_NOTICE: "The provider's notice",
+    }.get(kind, kind.value)
+
+
+def _channel_label(channel: str) -> str:
+    return {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp"}.get(channel, channel)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def load_messaging_config(db: DbEngine, desk: Any = None) -> MessagingConfig:
+    """The clinic's messaging row, the desk's endpoints, the environment."""
+    from medbookings_desktop.sync import config as cfg
+
+    with SqlUnitOfWork(db, write=False) as uow:
+        stored = uow.settings.value(SETTINGS_KEY)
+    return cfg.load(
+        stored,
+        sendgrid_url=getattr(desk, "sendgrid_base_url", None),
+        twilio_url=getattr(desk, "twilio_base_url", None),
+    )

@@ -1,0 +1,192 @@
+"""A thread that drives `Engine.run_once`: at once when a booking adds work, else on a timer.
+
+Wakes:
+- SQLite: `PRAGMA data_version` on a read-only connection of its own, polled twice a second
+  (it moves whenever another connection commits to the file);
+- PostgreSQL: `LISTEN medbookings_changes`, which every writing unit of work NOTIFYs;
+- a timer (`interval`), for reminders that fall due and retries whose time came.
+
+`stop()` lets the row in hand finish, hands back the rows claimed but not yet sent, and joins
+the thread. The next start resumes from the database, where everything is.
+No Qt here: the GUI adapts the state callback to a signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy.engine import make_url
+
+from medbookings_desktop.storage.engine import sqlite_path
+from medbookings_desktop.storage.unit_of_work import CHANGES_CHANNEL
+from medbookings_desktop.sync.engine import Engine, RunReport
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.5
+ERROR_PAUSES_S = (2.0, 5.0, 15.0, 30.0, 60.0)
+
+
+class RunnerState(StrEnum):
+    STOPPED = "stopped"
+    IDLE = "idle"  # waiting for work
+    RUNNING = "running"  # a pass is under way
+    ERROR = "error"  # the last pass raised (the database is unreachable ...); retrying
+    NOT_CONFIGURED = "not_configured"  # no sending service set up on this desk
+
+
+StateCallback = Callable[[RunnerState, "RunReport | None"], None]
+
+
+class ChangeWaker:
+    """Sets `wake` when another connection commits to the database."""
+
+    def __init__(self, url: str, wake: threading.Event, stop: threading.Event) -> None:
+        self.url = url
+        self.wake = wake
+        self.stop = stop
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        path = sqlite_path(self.url)
+        if path is not None:
+            target: Callable[[], None] = lambda: self._sqlite(str(path))  # noqa: E731
+        elif make_url(self.url).get_backend_name() == "postgresql":
+            target = self._postgres
+        else:
+            return
+        self.thread = threading.Thread(target=target, name="engine-waker", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def _sqlite(self, path: str) -> None:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        except sqlite3.Error:
+            log.warning("the engine cannot watch the database file; it runs on its timer")
+            return
+        try:
+            seen = None
+            while not self.stop.wait(POLL_S):
+                try:
+                    version = conn.execute("PRAGMA data_version").fetchone()[0]
+                except sqlite3.Error:
+                    continue
+                if seen is not None and version != seen:
+                    self.wake.set()
+                seen = version
+        finally:
+            conn.close()
+
+    def _postgres(self) -> None:
+        import psycopg
+
+        conninfo = (
+            make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        while not self.stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    self.wake.set()  # anything missed while away
+                    while not self.stop.is_set():
+                        for _ in conn.notifies(timeout=POLL_S, stop_after=1):
+                            self.wake.set()
+            except psycopg.Error:
+                log.warning("the engine lost the database server's notifications; retrying")
+                self.stop.wait(5)
+
+
+class Runner:
+    """Drives one Engine on a thread of its own."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        database_url: str | None = None,
+        interval: timedelta = timedelta(seconds=15),
+        on_state: StateCallback | None = None,
+    ) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.on_state = on_state
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._waker = ChangeWaker(database_url, self._wake, self._stop) if database_url else None
+        self.state = RunnerState.STOPPED
+        self.totals = RunReport()
+        self.passes = 0
+
+    def _set(self, state: RunnerState, report: RunReport | None = None) -> None:
+        changed = state != self.state
+        self.state = state
+        if self.on_state is not None and (changed or report is not None):
+            try:
+                self.on_state(state, report)
+            except Exception:
+                log.exception("the engine's state callback failed")
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self.engine.stop_requested.clear()
+        if self._waker is not None:
+            self._waker.start()
+        self._thread = threading.Thread(target=self._loop, name="engine", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Run a pass now (a booking was just made on this desk)."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        """Finish the row in hand, hand back the rest of the batch, end the thread."""
+        self._stop.set()
+        self.engine.stop_requested.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._waker is not None:
+            self._waker.join()
+        self._set(RunnerState.STOPPED)
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        failures = 0
+        if not self.engine.channels:
+            self._set(RunnerState.NOT_CONFIGURED)
+        while not self._stop.is_set():
+            self._wake.clear()
+            if self.engine.channels:
+                self._set(RunnerState.RUNNING)
+            try:
+                report = self.engine.run_once()
+            except Exception:
+                pause = ERROR_PAUSES_S[min(failures, len(ERROR_PAUSES_S) - 1)]
+                failures += 1
+                log.exception("an engine pass failed; trying again in %.0f s", pause)
+                self._set(RunnerState.ERROR)
+                self._stop.wait(pause)
+                continue
+            failures = 0
+            self.passes += 1
+            self.totals.merge(report)
+            idle = RunnerState.IDLE if self.engine.channels else RunnerState.NOT_CONFIGURED
+            self._set(idle, report)
+            if report.more and not self._stop.is_set():
+                continue
+            self._wake.wait(self.interval.total_seconds())
