@@ -11,7 +11,8 @@ import logging
 import os
 from collections.abc import Mapping
 
-SERVICE = "MedBookings Desktop"
+from medbookings_desktop.settings import KEYRING_SERVICE as SERVICE
+
 MAX_BYTES = 2560
 
 SENDGRID_API_KEY = "sendgrid.api_key"
