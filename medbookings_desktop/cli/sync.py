@@ -121,11 +121,99 @@ def _sync(args: argparse.Namespace, rt: Runtime) -> int:
     return OK
 
 
+def _attention_list(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop.services import attention
+
+    items = attention.list_open(rt.ctx)
+    if args.json:
+        rt.print_json(
+            [
+                {
+                    "id": i.id,
+                    "kind": i.kind,
+                    "service": i.service,
+                    "appointment_id": i.appointment_id,
+                    "patient_id": i.patient_id,
+                    "outbox_id": i.outbox_id,
+                    "summary": i.summary,
+                    "created_at": i.created_at.isoformat(),
+                }
+                for i in items
+            ]
+        )
+        return OK
+    for i in items:
+        print(f"#{i.id}  {i.created_at:%Y-%m-%d %H:%M} UTC  {i.summary}", file=rt.out)
+    if not items:
+        print("Nothing needs attention.", file=rt.out)
+    return OK
+
+
+def _attention_resolve(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop.services import attention
+
+    item = attention.resolve(rt.ctx, args.item)
+    print(f"Resolved #{item.id} ({item.kind}).", file=rt.out)
+    return OK
+
+
+def _health(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop.services import health
+
+    rows = health.services(rt.ctx)
+    if args.json:
+        rt.print_json(
+            [
+                {
+                    "service": h.service,
+                    "state": h.state,
+                    "last_success": h.last_success.isoformat() if h.last_success else None,
+                    "calls_last_hour": h.calls_last_hour,
+                    "errors_last_hour": h.errors_last_hour,
+                    "error_rate": round(h.error_rate, 3),
+                    "last_error": h.last_error,
+                    "queue_depth": h.queue_depth,
+                    "oldest_pending": h.oldest_pending.isoformat() if h.oldest_pending else None,
+                    "paused": h.paused,
+                }
+                for h in rows
+            ]
+        )
+        return OK
+    for h in rows:
+        last = f"{h.last_success:%Y-%m-%d %H:%M} UTC" if h.last_success else "never"
+        print(
+            f"{h.name}: {h.state}; last success {last}; "
+            f"{h.errors_last_hour}/{h.calls_last_hour} calls failed in the last hour; "
+            f"{h.queue_depth} waiting",
+            file=rt.out,
+        )
+    return OK
+
+
+def _json_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def _resolve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("item", metavar="ID", type=int, help="the item's number")
+
+
 COMMANDS = [
     Command(
         ("sync",),
         "send due confirmations, reminders and notices (the background engine)",
         _sync,
         _arguments,
+    ),
+    Command(("attention", "list"), "list what needs attention", _attention_list, _json_only),
+    Command(
+        ("attention", "resolve"),
+        "mark an item dealt with (a credentials item lets its service send again)",
+        _attention_resolve,
+        _resolve_arguments,
+    ),
+    Command(
+        ("health",), "how each vendor is doing (from the integration log)", _health, _json_only
     ),
 ]
