@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol, cast
+from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.clinic import (
     Break,
@@ -18,8 +19,9 @@ from medbookings_desktop.domain.clinic import (
     Service,
     TimeOff,
     WorkingHours,
+    check_colour,
 )
-from medbookings_desktop.domain.errors import InvalidInput
+from medbookings_desktop.domain.errors import InvalidInput, NotFound
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.snapshots import diff, snapshot
 
@@ -154,3 +156,151 @@ def add_time_off(ctx: Context, off: TimeOff) -> int:
         ctx.audit(uow, "add_time_off", "provider", off.provider_id, None, snapshot(off))
         uow.commit()
     return new_id
+
+
+# -- the providers view: read a provider's whole setup, change one thing at a time -------------
+
+
+class _ScheduleRemovals(Protocol):
+    """What removing one-off rules needs from the schedule repository (storage has it)."""
+
+    def remove_extra_hours(self, provider_id: int, extra_id: int) -> bool: ...
+    def remove_time_off(self, provider_id: int, time_off_id: int) -> bool: ...
+
+
+# time off and extra hours listed from a day on: far enough for any planned absence
+_LISTED_AHEAD = timedelta(days=3 * 366)
+_PROVIDER_FIELDS = frozenset(
+    {"name", "title", "colour", "active", "email", "google_calendar_id", "service_ids"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSchedule:
+    """One provider's rules as the providers view edits them, times in `zone`."""
+
+    provider: Provider
+    zone: str  # the provider's home zone: their first location's, else the clinic's
+    hours: tuple[WorkingHours, ...]
+    breaks: tuple[Break, ...]
+    extra_hours: tuple[ExtraHours, ...]
+    time_off: tuple[TimeOff, ...]
+
+
+def all_providers(ctx: Context) -> list[Provider]:
+    """Every provider, inactive ones too, by name."""
+    with ctx.read() as uow:
+        found = uow.providers.list()
+    return sorted(found, key=lambda p: (p.name.casefold(), p.id or 0))
+
+
+def all_services(ctx: Context) -> list[Service]:
+    with ctx.read() as uow:
+        return uow.services.list()
+
+
+def rooms(ctx: Context) -> list[Room]:
+    with ctx.read() as uow:
+        return uow.locations.rooms()
+
+
+def provider_schedule(ctx: Context, provider_id: int, *, since: date) -> ProviderSchedule:
+    """The provider, their weekly hours and breaks, and one-off rules from `since` on."""
+    with ctx.read() as uow:
+        provider = uow.providers.get(provider_id)
+        zone = _home_zone(uow.locations.list(), provider, uow.settings.clinic().zone)
+        start = datetime.combine(since, time(0), ZoneInfo(zone)) - timedelta(days=1)
+        hours = uow.schedule.working_hours([provider_id])
+        breaks = uow.schedule.breaks([provider_id])
+        extra = uow.schedule.extra_hours([provider_id], since, since + _LISTED_AHEAD)
+        off = uow.schedule.time_off([provider_id], start, start + _LISTED_AHEAD)
+    return ProviderSchedule(
+        provider=provider,
+        zone=zone,
+        hours=tuple(sorted(hours, key=lambda h: (h.weekday, h.start, h.location_id))),
+        breaks=tuple(sorted(breaks, key=lambda b: (b.weekday, b.start, b.location_id))),
+        extra_hours=tuple(sorted(extra, key=lambda e: (e.day, e.start, e.id or 0))),
+        time_off=tuple(sorted(off, key=lambda o: (o.start, o.id or 0))),
+    )
+
+
+def _home_zone(locations: Sequence[Location], provider: Provider, clinic_zone: str) -> str:
+    home = sorted(provider.location_ids)
+    by_id = {loc.id: loc for loc in locations}
+    return by_id[home[0]].zone if home and home[0] in by_id else clinic_zone
+
+
+def edit_provider(ctx: Context, provider_id: int, **changes: Any) -> Provider:
+    """Change some of a provider's details as they are now (another desk may have changed
+    the rest): name, title, colour, active, email, google_calendar_id, service_ids."""
+    unknown = set(changes) - _PROVIDER_FIELDS
+    if unknown:
+        raise InvalidInput(f"Unknown provider detail: {', '.join(sorted(unknown))}.")
+    if "service_ids" in changes:
+        changes["service_ids"] = frozenset(changes["service_ids"])
+    if "colour" in changes:
+        changes["colour"] = check_colour(changes["colour"])
+    with ctx.write() as uow:
+        old = uow.providers.get(provider_id)
+        new = replace(old, **changes)  # the dataclass checks name and colour
+        for sid in new.service_ids - old.service_ids:
+            uow.services.get(sid)
+        saved = uow.providers.save(new)
+        before, after = diff(snapshot(old), snapshot(saved))
+        ctx.audit(uow, "edit", "provider", provider_id, before, after)
+        uow.commit()
+    return saved
+
+
+def set_offers(ctx: Context, provider_id: int, service_id: int, offered: bool) -> Provider:
+    """Add or remove one service from what a provider offers, leaving the others as they are."""
+    with ctx.write() as uow:
+        old = uow.providers.get(provider_id)
+        service = uow.services.get(service_id)
+        ids = old.service_ids | {service_id} if offered else old.service_ids - {service_id}
+        if ids == old.service_ids:
+            return old
+        saved = uow.providers.save(replace(old, service_ids=frozenset(ids)))
+        ctx.audit(
+            uow,
+            "offer" if offered else "stop_offering",
+            "provider",
+            provider_id,
+            None,
+            {"service_id": service_id, "service": service.name},
+        )
+        uow.commit()
+    return saved
+
+
+def add_extra_hours_at(ctx: Context, extra: ExtraHours) -> int:
+    """Like `add_extra_hours`, refusing a location the provider does not work at."""
+    with ctx.write() as uow:
+        provider = uow.providers.get(extra.provider_id)
+        if extra.location_id not in provider.location_ids:
+            loc = uow.locations.get(extra.location_id)
+            raise InvalidInput(f"{provider.display_name} does not work at {loc.name}.", "location")
+        new_id = uow.schedule.add_extra_hours(extra)
+        ctx.audit(uow, "add_extra_hours", "provider", extra.provider_id, None, snapshot(extra))
+        uow.commit()
+    return new_id
+
+
+def remove_extra_hours(ctx: Context, provider_id: int, extra_id: int) -> None:
+    with ctx.write() as uow:
+        if not cast(_ScheduleRemovals, uow.schedule).remove_extra_hours(provider_id, extra_id):
+            raise NotFound("Those extra hours were already removed.")
+        ctx.audit(
+            uow, "remove_extra_hours", "provider", provider_id, {"extra_hours_id": extra_id}, None
+        )
+        uow.commit()
+
+
+def remove_time_off(ctx: Context, provider_id: int, time_off_id: int) -> None:
+    with ctx.write() as uow:
+        if not cast(_ScheduleRemovals, uow.schedule).remove_time_off(provider_id, time_off_id):
+            raise NotFound("That time off was already removed.")
+        ctx.audit(
+            uow, "remove_time_off", "provider", provider_id, {"time_off_id": time_off_id}, None
+        )
+        uow.commit()

@@ -143,3 +143,21 @@ class ScheduleRepository:
                 )
             ).inserted_primary_key[0]
         )  # type: ignore[index]
+
+    def remove_extra_hours(self, provider_id: int, extra_id: int) -> bool:
+        """Delete one provider's one-off hours; False when there was no such row."""
+        done = self.conn.execute(
+            delete(t.extra_hours).where(
+                t.extra_hours.c.id == extra_id, t.extra_hours.c.provider_id == provider_id
+            )
+        )
+        return bool(done.rowcount)
+
+    def remove_time_off(self, provider_id: int, time_off_id: int) -> bool:
+        """Delete one provider's time off; False when there was no such row."""
+        done = self.conn.execute(
+            delete(t.time_off).where(
+                t.time_off.c.id == time_off_id, t.time_off.c.provider_id == provider_id
+            )
+        )
+        return bool(done.rowcount)
