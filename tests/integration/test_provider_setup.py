@@ -202,7 +202,7 @@ def test_extra_hours_at_a_location_the_provider_does_not_work_at_are_refused(
     assert pid is not None
     leeds = setup.save_location(clinic.ctx, Location(name="Leeds", zone="Europe/London"))
     assert leeds.id is not None
-    with pytest.raises(InvalidInput, match="Dr Lars Berg does not work at Leeds."):
+    with pytest.raises(InvalidInput, match=r"Dr Lars Berg does not work at Leeds\."):
         setup.add_extra_hours_at(
             clinic.ctx, ExtraHours(pid, leeds.id, date(2026, 6, 6), time(9), time(11))
         )
