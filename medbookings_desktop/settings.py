@@ -293,8 +293,9 @@ def save_database_url(url: str, config_file: Path | None = None) -> str:
     """Make `url` this desk's database from its next start; returns what the file now holds.
 
     A password moves to the OS keyring (service KEYRING_SERVICE, key DATABASE_PASSWORD_KEY)
-    and the URL is written without it. A desk without a usable keyring refuses a password:
-    it would otherwise have to be written in clear.
+    and the URL is written without it. Saving the same URL again without a password keeps
+    the stored one; another database clears it. A desk without a usable keyring refuses a
+    password: it would otherwise have to be written in clear.
     """
     bare, password = split_database_password(url)
     _check_value("database_url", bare, "the database setting", from_file=True)
@@ -311,9 +312,11 @@ def save_database_url(url: str, config_file: Path | None = None) -> str:
                 "MEDBOOKINGS_DATABASE_URL."
             ) from None
     else:
-        # a password kept for an earlier database must not be sent to this one
-        with contextlib.suppress(PasswordDeleteError, KeyringError):
-            keyring.delete_password(KEYRING_SERVICE, DATABASE_PASSWORD_KEY)
+        config = default_config_file() if config_file is None else Path(config_file)
+        if _read_file(config).get("database_url") != bare:
+            # a password kept for an earlier database must not be sent to another one
+            with contextlib.suppress(PasswordDeleteError, KeyringError):
+                keyring.delete_password(KEYRING_SERVICE, DATABASE_PASSWORD_KEY)
     save_settings({"database_url": bare}, config_file)
     return bare
 

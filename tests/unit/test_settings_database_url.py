@@ -97,3 +97,14 @@ def test_not_a_url_is_refused(tmp_path: Path, store: MemoryKeyring) -> None:
     with pytest.raises(SettingsError):
         save_database_url("just words", tmp_path / "settings.toml")
     assert not (tmp_path / "settings.toml").exists()
+
+
+def test_the_same_url_again_without_password_keeps_the_stored_one(
+    tmp_path: Path, store: MemoryKeyring
+) -> None:
+    config = tmp_path / "settings.toml"
+    save_database_url(PG, config)
+    save_database_url(BARE, config)
+    assert store.store == {(KEYRING_SERVICE, DATABASE_PASSWORD_KEY): "s3cr@t"}
+    save_database_url("postgresql+psycopg://desk@other.example.org/clinic", config)
+    assert store.store == {}

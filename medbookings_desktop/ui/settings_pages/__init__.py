@@ -1,0 +1,1 @@
+"""The pages of the settings dialog, one module each."""

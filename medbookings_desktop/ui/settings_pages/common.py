@@ -1,0 +1,95 @@
+"""What the settings pages share: an inline problem label, a guarded callback, zone choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
+
+from medbookings_desktop.domain.errors import DomainError
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    # the "posix/" and "right/" copies are the same zones under other names
+    return tuple(sorted(z for z in available_timezones() if not z.startswith(("posix/", "right/"))))
+
+
+class ProblemLabel(QLabel):
+    """Says what is wrong with one field, under it; hidden while there is nothing to say."""
+
+    def __init__(self, field_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self.setAccessibleName(self.tr("Problem with {field}").format(field=field_name))
+        self.hide()
+
+    def show_problem(self, message: str) -> None:
+        # a sign and words, never colour alone
+        self.setText(f"⚠ {message}")
+        self.show()
+
+    def clear_problem(self) -> None:
+        self.clear()
+        self.hide()
+
+
+def with_problem(field: QWidget, problem: ProblemLabel) -> QWidget:
+    """The field with its problem label under it, as one form row."""
+    box = QWidget(field.parentWidget())
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(field)
+    layout.addWidget(problem)
+    return box
+
+
+def zone_combo(parent: QWidget, accessible_name: str) -> QComboBox:
+    """A combo of every IANA zone; typing any part of a name ("paris") narrows the list."""
+    combo = QComboBox(parent)
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItems(list(zone_names()))
+    completer = QCompleter(list(zone_names()), combo)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    combo.setCompleter(completer)
+    combo.setAccessibleName(accessible_name)
+    return combo
+
+
+def set_zone(combo: QComboBox, zone: str) -> None:
+    index = combo.findText(zone)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    else:
+        combo.setEditText(zone)
+
+
+def guarded(widget: QWidget, fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A task callback that does nothing once the widget is gone (the dialog was closed)."""
+
+    def call(value: Any) -> None:
+        if shiboken6.isValid(widget):
+            fn(value)
+
+    return call
+
+
+def problem_text(exc: BaseException, fallback: str) -> str:
+    """A domain error's own message; otherwise the fallback naming the error."""
+    if isinstance(exc, DomainError):
+        return exc.message
+    orig = getattr(exc, "orig", None)
+    return fallback.format(error=str(orig).strip() if orig is not None else str(exc))

@@ -1,0 +1,284 @@
+"""Locations page: the clinic's sites, with plain address fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medbookings_desktop.domain.clinic import ClinicSettings, Location
+from medbookings_desktop.domain.errors import InvalidInput
+from medbookings_desktop.services import clinic_admin, setup
+from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.settings_pages.common import (
+    ProblemLabel,
+    guarded,
+    problem_text,
+    set_zone,
+    with_problem,
+    zone_combo,
+)
+from medbookings_desktop.ui.tasks import TaskRunner
+
+Index = QModelIndex | QPersistentModelIndex
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+
+
+class LocationsModel(QAbstractListModel):
+    """The clinic's locations, by name; a handful, so the whole list is held."""
+
+    LOCATION = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._locations: list[Location] = []
+
+    def set_locations(self, locations: list[Location]) -> None:
+        self.beginResetModel()
+        self._locations = list(locations)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Overrides QAbstractItemModel.rowCount: a flat list has rows only at the root."""
+        return 0 if parent.isValid() else len(self._locations)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Overrides QAbstractItemModel.data: the name, the address as tooltip, the record."""
+        if not index.isValid() or not 0 <= index.row() < len(self._locations):
+            return None
+        loc = self._locations[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return loc.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return loc.address or loc.name
+        if role == self.LOCATION:
+            return loc
+        return None
+
+    def location(self, row: int) -> Location | None:
+        return self._locations[row] if 0 <= row < len(self._locations) else None
+
+    def row_of(self, location_id: int | None) -> int:
+        for row, loc in enumerate(self._locations):
+            if loc.id == location_id:
+                return row
+        return -1
+
+
+class LocationsPage(QWidget):
+    """A list of locations and a form for the selected one (or a new one)."""
+
+    saved = Signal(object)
+    refused = Signal(str)
+    loaded = Signal()
+
+    def __init__(
+        self, ctx: Context, tasks: TaskRunner, clinic: ClinicSettings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self.clinic = clinic
+        self._editing: int | None = None  # id of the location in the form, None for a new one
+
+        self.model = LocationsModel(self)
+        self.list_view = QListView(self)
+        self.list_view.setModel(self.model)
+        self.list_view.setAccessibleName(self.tr("Locations"))
+        self.list_view.selectionModel().currentChanged.connect(self._current_changed)
+        self.empty_label = QLabel(self.tr("No locations yet — add one."), self)
+        self.empty_label.hide()
+
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setAccessibleName(self.tr("Location name"))
+        labels = {
+            "address_line1": (self.tr("&Address:"), self.tr("Address, first line")),
+            "address_line2": ("", self.tr("Address, second line")),
+            "city": (self.tr("&Town or city:"), self.tr("Town or city")),
+            "region": (self.tr("&Region:"), self.tr("Region or county")),
+            "postal_code": (self.tr("Post&code:"), self.tr("Postcode")),
+            "country": (self.tr("C&ountry:"), self.tr("Country")),
+        }
+        self.address_edits: dict[str, QLineEdit] = {}
+        for key, (_, name) in labels.items():
+            edit = QLineEdit(self)
+            edit.setAccessibleName(name)
+            self.address_edits[key] = edit
+        self.phone_edit = QLineEdit(self)
+        self.phone_edit.setAccessibleName(self.tr("Location phone"))
+        self.zone_combo = zone_combo(self, self.tr("Location time zone"))
+        self.zone_combo.setToolTip(
+            self.tr("Working hours at this location are read in this zone's wall clock")
+        )
+        self.problems = {
+            "name": ProblemLabel(self.tr("the location name"), self),
+            "zone": ProblemLabel(self.tr("the location time zone"), self),
+        }
+        self.general_problem = ProblemLabel(self.tr("the location"), self)
+
+        form = QFormLayout()
+
+        def add_row(text: str, field: QWidget, buddy: QWidget) -> None:
+            label = QLabel(text, self)
+            label.setBuddy(buddy)
+            form.addRow(label, field)
+
+        add_row(
+            self.tr("&Name:"), with_problem(self.name_edit, self.problems["name"]), self.name_edit
+        )
+        for key, (text, _) in labels.items():
+            add_row(text, self.address_edits[key], self.address_edits[key])
+        add_row(self.tr("&Phone:"), self.phone_edit, self.phone_edit)
+        add_row(
+            self.tr("Time &zone:"),
+            with_problem(self.zone_combo, self.problems["zone"]),
+            self.zone_combo,
+        )
+
+        self.status = QLabel(self)
+        self.status.setAccessibleName(self.tr("Location saved"))
+        self.new_button = QPushButton(self.tr("Ne&w location"), self)
+        self.new_button.setShortcut(QKeySequence.StandardKey.New)
+        self.new_button.setToolTip(self.tr("Add a location (Ctrl+N)"))
+        self.new_button.clicked.connect(self.new_location)
+        self.save_button = QPushButton(self.tr("&Save location"), self)
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_button.setToolTip(self.tr("Save this location (Ctrl+S)"))
+        self.save_button.clicked.connect(self.save)
+
+        left = QVBoxLayout()
+        left.addWidget(self.list_view, 1)
+        left.addWidget(self.empty_label)
+        left.addWidget(self.new_button)
+        right = QVBoxLayout()
+        self.form_title = QLabel(self)
+        font = self.form_title.font()
+        font.setBold(True)
+        self.form_title.setFont(font)
+        right.addWidget(self.form_title)
+        right.addLayout(form)
+        right.addWidget(self.general_problem)
+        right.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.save_button)
+        right.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 2)
+
+        self.new_location()
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def reload(self, select_id: int | None = None) -> None:
+        ctx = self._ctx
+        self._tasks.run(
+            lambda: clinic_admin.locations(ctx),
+            guarded(self, lambda found: self._loaded(found, select_id)),
+            guarded(self, self._show_refusal),
+        )
+
+    def _loaded(self, locations: list[Location], select_id: int | None) -> None:
+        self.model.set_locations(locations)
+        self.empty_label.setVisible(not locations)
+        row = self.model.row_of(select_id) if select_id is not None else -1
+        if row < 0 and self._editing is not None:
+            row = self.model.row_of(self._editing)
+        if row >= 0:
+            self.list_view.selectionModel().setCurrentIndex(
+                self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+        self.loaded.emit()
+
+    # -- the form ----------------------------------------------------------------------------
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        loc = self.model.location(current.row()) if current.isValid() else None
+        if loc is not None:
+            self.show_location(loc)
+
+    def new_location(self) -> None:
+        self.list_view.selectionModel().clearSelection()
+        self.show_location(None)
+        self.name_edit.setFocus()
+
+    def show_location(self, loc: Location | None) -> None:
+        self._editing = loc.id if loc else None
+        self.form_title.setText(
+            self.tr("New location")
+            if loc is None
+            else self.tr("Location: {name}").format(name=loc.name)
+        )
+        self.name_edit.setText(loc.name if loc else "")
+        for key, edit in self.address_edits.items():
+            edit.setText(str(getattr(loc, key)) if loc else "")
+        self.phone_edit.setText(loc.phone if loc else "")
+        set_zone(self.zone_combo, loc.zone if loc else self.clinic.zone)
+        self._clear_problems()
+
+    def _clear_problems(self) -> None:
+        for problem in self.problems.values():
+            problem.clear_problem()
+        self.general_problem.clear_problem()
+
+    def location_in_form(self) -> Location:
+        """The form as a Location; raises InvalidInput for a missing name or unknown zone."""
+        return Location(
+            name=self.name_edit.text().strip(),
+            zone=self.zone_combo.currentText().strip(),
+            phone=self.phone_edit.text().strip(),
+            id=self._editing,
+            **{key: edit.text().strip() for key, edit in self.address_edits.items()},
+        )
+
+    def save(self) -> None:
+        self._clear_problems()
+        self.status.clear()
+        try:
+            loc = self.location_in_form()
+        except InvalidInput as exc:
+            self._show_refusal(exc)
+            return
+        ctx = self._ctx
+        self.save_button.setEnabled(False)
+        self._tasks.run(
+            lambda: setup.save_location(ctx, loc),
+            guarded(self, self._saved),
+            guarded(self, self._show_refusal),
+            write=True,
+        )
+
+    def _saved(self, loc: Location) -> None:
+        self.save_button.setEnabled(True)
+        self._editing = loc.id
+        self.status.setText(self.tr("Saved {name}.").format(name=loc.name))
+        self.reload(select_id=loc.id)
+        self.saved.emit(loc)
+
+    def _show_refusal(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        message = problem_text(exc, self.tr("The location was not saved: {error}"))
+        field = getattr(exc, "field", None)
+        self.problems.get(field or "", self.general_problem).show_problem(message)
+        self.refused.emit(message)
