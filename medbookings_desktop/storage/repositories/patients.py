@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import column as sql_column
 
+from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Status
 from medbookings_desktop.domain.errors import NotFound
 from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.domain.search import PatientQuery
+from medbookings_desktop.services.patients import PatientRow
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
 P = t.patients
+A = t.appointments
+_NAME_ORDER = (P.c.last_name_key, P.c.first_name_key, P.c.id)
+_UPCOMING = [s.value for s in UPCOMING_STATUSES]
 _BYTEWISE = "medbookings_bytewise_text"
 
 
@@ -75,6 +92,107 @@ class PatientRepository:
                 select(P.c.id).order_by(P.c.last_name_key, P.c.first_name_key, P.c.id)
             )
         )
+
+    def ids(self, query: PatientQuery | None = None) -> list[int]:
+        """Every patient `search` would find, with no limit, ids only.
+
+        Without a query: everyone by last name, first name. With one, in search's groups
+        (birth date, last-name or two-word prefix, first-name prefix, then anywhere in the
+        search text), each group by last name, first name.
+        """
+        if query is None or query.empty:
+            return self.ids_in_order()
+        groups: list[Select[Any]] = []
+        if query.birth_date is not None:
+            groups.append(select(P.c.id).where(P.c.date_of_birth == query.birth_date))
+        words = query.words
+        if len(words) == 1:
+            groups.append(select(P.c.id).where(self._starts_with(P.c.last_name_key, words[0])))
+            groups.append(select(P.c.id).where(self._starts_with(P.c.first_name_key, words[0])))
+        elif len(words) >= 2:
+            groups.append(select(P.c.id).where(self._two_words(words[0], words[1])))
+        substring = self._substring_ids(query)
+        if substring is not None:
+            groups.append(substring)
+        found: dict[int, None] = {}
+        for q in groups:
+            found.update(dict.fromkeys(self.conn.scalars(q.order_by(*_NAME_ORDER))))
+        return list(found)
+
+    def rows(self, ids: Sequence[int], now: datetime) -> list[PatientRow]:
+        """A page of the list in one query, in the order of `ids` (unknown ones left out)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        no_shows = (
+            select(func.count())
+            .where(A.c.patient_id == P.c.id, A.c.status == Status.NO_SHOW.value)
+            .scalar_subquery()
+        )
+        upcoming = (
+            select(func.min(A.c.start_at))
+            .where(
+                A.c.patient_id == P.c.id,
+                A.c.status.in_(_UPCOMING),
+                A.c.start_at >= now,
+            )
+            .scalar_subquery()
+        )
+        q = select(
+            P.c.id,
+            P.c.first_name,
+            P.c.last_name,
+            P.c.date_of_birth,
+            P.c.phone,
+            P.c.email,
+            no_shows.label("no_shows"),
+            upcoming.label("next_start"),
+        ).where(P.c.id.in_(wanted))
+        by_id = {
+            r.id: PatientRow(
+                id=r.id,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                date_of_birth=r.date_of_birth,
+                phone=r.phone,
+                email=r.email,
+                no_shows=int(r.no_shows or 0),
+                next_start=r.next_start,
+            )
+            for r in self.conn.execute(q)
+        }
+        return [by_id[i] for i in wanted if i in by_id]
+
+    def _two_words(self, first: str, second: str) -> ColumnElement[bool]:
+        return (
+            self._starts_with(P.c.first_name_key, first)
+            & self._starts_with(P.c.last_name_key, second)
+        ) | (
+            self._starts_with(P.c.last_name_key, first)
+            & self._starts_with(P.c.first_name_key, second)
+        )
+
+    def _substring_ids(self, query: PatientQuery) -> Select[Any] | None:
+        """The ids `_by_substring` matches, unlimited (None: no term long enough to match)."""
+        long_terms = [s for s in query.substrings if len(s) >= 3]
+        if not long_terms:
+            return None
+        q = select(P.c.id)
+        if self.dialect == "sqlite":
+            match = " AND ".join('"' + s.replace('"', '""') + '"' for s in long_terms)
+            fts = (
+                text("SELECT rowid FROM patients_fts WHERE patients_fts MATCH :match")
+                .bindparams(match=match)
+                .columns(sql_column("rowid", Integer))
+            )
+            q = q.where(P.c.id.in_(fts))
+        else:
+            for s in long_terms:
+                q = q.where(P.c.search_text.like("%" + _like_escape(s) + "%", escape="\\"))
+        for s in query.substrings:
+            if len(s) < 3:
+                q = q.where(P.c.search_text.like("%" + _like_escape(s) + "%", escape="\\"))
+        return q
 
     def search(self, query: PatientQuery, limit: int = 20) -> list[Patient]:
         """Name prefixes first (ordered by name), then substring matches from the trigram index."""
