@@ -130,5 +130,5 @@ class SettingsDialog(QDialog):
         self.clinic_page.clinic = clinic
         self.reminders_page.clinic = clinic
         self.locations_page.clinic = clinic
-        self.templates_page.clinic = clinic
+        self.templates_page.set_clinic(clinic)
         self.clinic_changed.emit(clinic)

@@ -490,3 +490,31 @@ def test_a_url_that_is_not_postgresql_is_refused(settings_setup: Setup, qtbot: Q
     assert "postgresql://" in page.problem.text()
     config = settings_setup.desk.config_file
     assert config is not None and not config.exists()
+
+
+# -- keyboard ----------------------------------------------------------------------------------
+
+
+def test_ctrl_s_saves_the_page_shown_and_delete_removes_a_reminder(
+    settings_setup: Setup, qtbot: QtBot
+) -> None:
+    dialog = settings_setup.dialog
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    page = dialog.clinic_page
+    page.name_edit.setFocus()
+    page.name_edit.setText("Riverside by Keyboard")
+    with qtbot.waitSignal(page.saved):
+        qtbot.keyClick(page.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert _clinic(settings_setup).name == "Riverside by Keyboard"
+
+    dialog.show_page("Reminders")
+    reminders = dialog.reminders_page
+    reminders.list_widget.setFocus()
+    reminders.list_widget.setCurrentRow(1)
+    qtbot.keyClick(reminders.list_widget, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: reminders.list_widget.count() == 1)
+    with qtbot.waitSignal(reminders.saved):
+        qtbot.keyClick(reminders.list_widget, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert _clinic(settings_setup).reminder_offsets == (timedelta(hours=24),)
+    assert _clinic(settings_setup).name == "Riverside by Keyboard"  # one page, one save

@@ -27,6 +27,7 @@ from medbookings_desktop.services import setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    click_on,
     guarded,
     problem_text,
     set_zone,
@@ -126,7 +127,7 @@ class ClinicPage(QWidget):
         self.status = QLabel(self)
         self.status.setAccessibleName(self.tr("Clinic settings saved"))
         self.save_button = QPushButton(self.tr("&Save clinic settings"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
         self.save_button.setToolTip(self.tr("Save the clinic settings (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
         self.revert_button = QPushButton(self.tr("&Revert"), self)

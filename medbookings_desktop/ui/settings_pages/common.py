@@ -9,7 +9,8 @@ from zoneinfo import available_timezones
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
 
 from medbookings_desktop.domain.errors import DomainError
 
@@ -93,3 +94,16 @@ def problem_text(exc: BaseException, fallback: str) -> str:
         return exc.message
     orig = getattr(exc, "orig", None)
     return fallback.format(error=str(orig).strip() if orig is not None else str(exc))
+
+
+def click_on(
+    keys: QKeySequence | QKeySequence.StandardKey | str,
+    button: QAbstractButton,
+    scope: QWidget,
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+) -> QShortcut:
+    """`keys` press `button` while `scope` is shown; the button keeps its Alt mnemonic."""
+    shortcut = QShortcut(QKeySequence(keys), scope)
+    shortcut.setContext(context)
+    shortcut.activated.connect(button.animateClick)
+    return shortcut

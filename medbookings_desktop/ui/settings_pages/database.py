@@ -35,7 +35,7 @@ from medbookings_desktop.settings import (
 )
 from medbookings_desktop.storage import migrate
 from medbookings_desktop.storage.engine import create_db_engine, is_sqlite, sqlite_path
-from medbookings_desktop.ui.settings_pages.common import ProblemLabel, guarded
+from medbookings_desktop.ui.settings_pages.common import ProblemLabel, click_on, guarded
 from medbookings_desktop.ui.tasks import TaskRunner
 
 CONNECT_TIMEOUT_S = 5
@@ -198,7 +198,7 @@ class DatabasePage(QWidget):
         )
         self.test_button.clicked.connect(self.test_connection)
         self.save_button = QPushButton(self.tr("&Save for this desk"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
         self.save_button.setToolTip(self.tr("Use this database from the next start (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
 

@@ -30,6 +30,7 @@ from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    click_on,
     guarded,
     problem_text,
     set_zone,
@@ -157,11 +158,11 @@ class LocationsPage(QWidget):
         self.status = QLabel(self)
         self.status.setAccessibleName(self.tr("Location saved"))
         self.new_button = QPushButton(self.tr("Ne&w location"), self)
-        self.new_button.setShortcut(QKeySequence.StandardKey.New)
+        click_on(QKeySequence.StandardKey.New, self.new_button, self)
         self.new_button.setToolTip(self.tr("Add a location (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_location)
         self.save_button = QPushButton(self.tr("&Save location"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
         self.save_button.setToolTip(self.tr("Save this location (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
 

@@ -22,7 +22,12 @@ from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import InvalidInput
 from medbookings_desktop.services import clinic_admin
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.ui.settings_pages.common import ProblemLabel, guarded, problem_text
+from medbookings_desktop.ui.settings_pages.common import (
+    ProblemLabel,
+    click_on,
+    guarded,
+    problem_text,
+)
 from medbookings_desktop.ui.tasks import TaskRunner
 
 OFFSET = Qt.ItemDataRole.UserRole + 1
@@ -68,14 +73,19 @@ class RemindersPage(QWidget):
         self.add_button = QPushButton(self.tr("&Add reminder"), self)
         self.add_button.clicked.connect(self.add_from_fields)
         self.remove_button = QPushButton(self.tr("&Remove"), self)
-        self.remove_button.setShortcut(QKeySequence.StandardKey.Delete)
+        click_on(
+            QKeySequence.StandardKey.Delete,
+            self.remove_button,
+            self.list_widget,
+            Qt.ShortcutContext.WidgetShortcut,
+        )
         self.remove_button.setToolTip(self.tr("Remove the selected reminder (Delete)"))
         self.remove_button.clicked.connect(self.remove_selected)
         self.problem = ProblemLabel(self.tr("the reminders"), self)
         self.status = QLabel(self)
         self.status.setAccessibleName(self.tr("Reminders saved"))
         self.save_button = QPushButton(self.tr("&Save reminders"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
         self.save_button.setToolTip(self.tr("Save the reminders (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
 

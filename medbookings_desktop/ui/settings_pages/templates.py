@@ -24,7 +24,12 @@ from medbookings_desktop.domain.messages import OutboxKind
 from medbookings_desktop.services import templates
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.templates import Template
-from medbookings_desktop.ui.settings_pages.common import ProblemLabel, guarded, problem_text
+from medbookings_desktop.ui.settings_pages.common import (
+    ProblemLabel,
+    click_on,
+    guarded,
+    problem_text,
+)
 from medbookings_desktop.ui.tasks import TaskRunner
 
 PLACEHOLDER = Qt.ItemDataRole.UserRole + 1
@@ -99,6 +104,8 @@ class TemplatesPage(QWidget):
         self.placeholder_list.setAccessibleName(self.tr("Available placeholders"))
         self.placeholder_list.setToolTip(self.tr("Double-click or press Enter to insert"))
         self.placeholder_list.itemActivated.connect(self._insert_placeholder)
+        self.placeholder_list.setWordWrap(True)
+        self.placeholder_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.preview = QPlainTextEdit(self)
         self.preview.setReadOnly(True)
         self.preview.setAccessibleName(self.tr("Preview with sample data"))
@@ -119,7 +126,7 @@ class TemplatesPage(QWidget):
         self.reset_button.setToolTip(self.tr("Go back to MedBookings' own text for this message"))
         self.reset_button.clicked.connect(self.reset)
         self.save_button = QPushButton(self.tr("&Save template"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
         self.save_button.setToolTip(self.tr("Save this template (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
 
@@ -229,6 +236,12 @@ class TemplatesPage(QWidget):
         self.whatsapp_note.setVisible(self.channel == "whatsapp")
         self.status.clear()
         self._edited()
+
+    def set_clinic(self, clinic: ClinicSettings) -> None:
+        """The clinic was saved: its name and zone show in the preview."""
+        self.clinic = clinic
+        if self._showing is not None:
+            self._update_preview(self.editor.toPlainText())
 
     # -- editing -----------------------------------------------------------------------------
 
