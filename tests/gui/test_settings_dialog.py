@@ -30,6 +30,7 @@ from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from medbookings_desktop.ui.settings_dialog import SettingsDialog
 from medbookings_desktop.ui.settings_pages.database import Verdict
+from medbookings_desktop.ui.settings_pages.templates import sms_parts
 from medbookings_desktop.ui.tasks import TaskRunner
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
 from tests.helpers.memory_keyring import MemoryKeyring, memory_keyring
@@ -518,3 +519,13 @@ def test_ctrl_s_saves_the_page_shown_and_delete_removes_a_reminder(
         qtbot.keyClick(reminders.list_widget, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert _clinic(settings_setup).reminder_offsets == (timedelta(hours=24),)
     assert _clinic(settings_setup).name == "Riverside by Keyboard"  # one page, one save
+
+
+def test_sms_parts_count_as_the_network_does() -> None:
+    assert sms_parts("a" * 160) == (160, 1)
+    assert sms_parts("a" * 161) == (161, 2)
+    assert sms_parts("a" * 306) == (306, 2)
+    assert sms_parts("a" * 307) == (307, 3)
+    assert sms_parts("€" * 80) == (80, 1)  # an extended character costs two
+    assert sms_parts("ł" * 70) == (70, 1)  # outside GSM: UCS-2, 70 a part
+    assert sms_parts("ł" * 71) == (71, 2)
