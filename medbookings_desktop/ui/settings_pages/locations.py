@@ -197,8 +197,13 @@ class LocationsPage(QWidget):
         self._tasks.run(
             lambda: clinic_admin.locations(ctx),
             guarded(self, lambda found: self._loaded(found, select_id)),
-            guarded(self, self._show_refusal),
+            guarded(self, self._not_loaded),
         )
+
+    def _not_loaded(self, exc: BaseException) -> None:
+        message = problem_text(exc, self.tr("Could not read the locations: {error}"))
+        self.general_problem.show_problem(message)
+        self.refused.emit(message)
 
     def _loaded(self, locations: list[Location], select_id: int | None) -> None:
         self.model.set_locations(locations)

@@ -195,8 +195,14 @@ class TemplatesPage(QWidget):
         self._tasks.run(
             lambda: templates.all_templates(ctx),
             guarded(self, self._loaded),
-            guarded(self, self._show_refusal),
+            guarded(self, self._not_loaded),
         )
+
+    def _not_loaded(self, exc: BaseException) -> None:
+        # the page stays disabled: editing a text whose saved version is unknown would mislead
+        message = problem_text(exc, self.tr("Could not read the message templates: {error}"))
+        self.problem.show_problem(message)
+        self.refused.emit(message)
 
     def _loaded(self, found: dict[OutboxKind, dict[str, Template]]) -> None:
         self._templates = found
