@@ -642,9 +642,9 @@ class Engine:
         if not uow.attention.is_open(CREDENTIALS_REJECTED, service=service):
             uow.attention.add(
                 CREDENTIALS_REJECTED,
-                f"{policy.SERVICE_NAMES[service]} rejected the clinic's credentials: {reason}. "
-                "Sending by it is paused; enter the credentials again in Settings, then mark "
-                "this item resolved.",
+                f"{policy.SERVICE_NAMES[service]} did not accept the clinic's credentials "
+                f"({reason}). Sending by it is paused: enter them again in Settings, then "
+                "mark this item resolved.",
                 now,
                 service=service,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -274,8 +274,6 @@ class DeliveryRepository:
 
 def _utc(value: Any) -> datetime | None:
     # an aggregate bypasses the column type: SQLite gives text, PostgreSQL an aware datetime
-    from datetime import UTC
-
     if value is None:
         return None
     if isinstance(value, str):
