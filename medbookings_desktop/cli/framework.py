@@ -75,8 +75,11 @@ class Runtime:
     def url(self) -> str:
         if self.database_url:
             return self.database_url
+        from medbookings_desktop.settings import database_url_with_password
+
         self.settings.make_dirs()
-        return str(self.settings.database_url)
+        # a PostgreSQL password saved from the settings dialog lives in the OS keyring
+        return database_url_with_password(str(self.settings.database_url))
 
     @cached_property
     def engine(self) -> Any:
