@@ -324,11 +324,11 @@ def render_day_sheet(sheet: DaySheet) -> str:
         f"<h2>{_e(sheet.provider_name)} — {_e(long_date(locale, sheet.on))}</h2>",
         '<p class="meta">'
         + _e(
-            _tr("Times in {zone} ({abbreviation}).").format(
+            _tr("Times in {zone} ({abbreviation})").format(
                 zone=sheet.zone, abbreviation=noon.tzname()
             )
         )
-        + " "
+        + " · "
         + _e(count_text(len(sheet.booked)))
         + "</p>",
     ]
@@ -560,6 +560,7 @@ class MyDayView(QWidget):
 
         self.provider_box = QComboBox(self)
         self.provider_box.setAccessibleName(self.tr("Provider"))
+        self.provider_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.provider_box.activated.connect(self._provider_chosen)
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
@@ -743,7 +744,15 @@ class MyDayView(QWidget):
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle(self.tr("Print day sheet"))
         if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            doc.print_(printer)
+            self.print_to(printer)
+
+    def print_to(self, printer: QPrinter) -> bool:
+        """Print the day shown on `printer` as set up (False when no day is loaded)."""
+        doc = self.document()
+        if doc is None:
+            return False
+        doc.print_(printer)
+        return True
 
     def suggested_file_name(self) -> str:
         sheet = self.model.sheet

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
 from medbookings_desktop.domain.clinic import ExtraHours, TimeOff
@@ -150,7 +152,7 @@ def test_day_sheet_html(day: Day) -> None:
 
     assert "<h1>Riverside Clinic</h1>" in page
     assert "Dr Thandi Mokoena — Monday, 1 June 2026" in page  # the clinic's locale, en_GB
-    assert "Times in Europe/London (BST)." in page
+    assert "Times in Europe/London (BST) · 3 appointments" in page
     # in time order, lunch in its place, cancelled after the day's table
     order = [page.index(s) for s in ("09:00–09:30", "11:00–11:20", "Lunch", "14:00–14:15")]
     assert order == sorted(order)
@@ -248,3 +250,24 @@ def test_sheet_on_a_clock_change_day_shows_local_times(
         assert "09:00" in text and "08:00" not in text
     tasks.shutdown()
     clinic.engine.dispose()
+
+
+def test_keys_move_the_day_and_print_goes_to_the_printer(
+    day: Day, qtbot: QtBot, tmp_path: Path
+) -> None:
+    view = day.view
+    _show(qtbot, view, day.clinic.dr_a.id or 0, MONDAY)
+    view.table.setFocus()
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        qtbot.keyClick(view.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert view.day == date(2026, 6, 2)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        qtbot.keyClick(view.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert view.day == MONDAY  # the clinic's today by the test clock
+    # what the print dialog hands back: a printer set up by the user (here, to a file)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert view.print_to(printer)
+    assert (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF-")
+    assert view.print_action.shortcut().toString() == "Ctrl+P"

@@ -376,3 +376,41 @@ def test_new_provider_added_and_selected(desk: Desk, qtbot: QtBot) -> None:
         for r in range(view.offered.rowCount())
     )
     assert isinstance(view.list.currentIndex(), QModelIndex)
+
+
+def test_keyboard_adds_a_period_and_deletes_time_off(desk: Desk, qtbot: QtBot) -> None:
+    view = desk.view
+    pid = desk.clinic.dr_b.id or 0
+    _choose(qtbot, view, pid)
+    view.activateWindow()
+    # Add period puts Thursday in, at the last period's times, and moves the focus there
+    view.tabs.setCurrentWidget(view.hours)
+    qtbot.keyClick(view.hours.add_hours, Qt.Key.Key_Space)
+    table = view.hours.hours_table
+    assert table.currentIndex().row() == 2
+    # the end time by keyboard: move to "To", F2 opens the time editor, type, Enter
+    table.setCurrentIndex(view.hours.hours_model.index(2, Col.TO))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editor = table.focusWidget()
+    assert isinstance(editor, QTimeEdit)
+    qtbot.keyClicks(editor, "11:30")
+    assert editor.time() == QTime(11, 30)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next turn
+    qtbot.waitUntil(lambda: view.hours.hours_model.rules()[2].end == time(11, 30))
+    qtbot.keyClick(table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    _saved(qtbot, view)
+    assert (3, time(10), time(11, 30)) in _hours_in_db(desk.clinic, pid)
+
+    off_id = setup.add_time_off(
+        desk.clinic.ctx,
+        TimeOff(pid, datetime(2026, 6, 8, 8, tzinfo=UTC), datetime(2026, 6, 8, 12, tzinfo=UTC)),
+    )
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.reload()
+    view.tabs.setCurrentIndex(4)
+    view.off_list.setFocus()
+    view.off_list.setCurrentIndex(view.off_model.index(0))
+    assert view.off_model.index(0).data(ID_ROLE) == off_id
+    qtbot.keyClick(view.off_list, Qt.Key.Key_Delete)
+    _saved(qtbot, view)
+    assert setup.provider_schedule(desk.clinic.ctx, pid, since=WEDNESDAY).time_off == ()
