@@ -420,6 +420,15 @@ class PatientsView(QWidget):
             self._started = True
             self.model.set_filter(self.search.text())
 
+    def refresh(self) -> None:
+        """Read again after a change elsewhere (another desk, the engine): the list keeps its
+        place, and the shown patient is read again unless the form holds unsaved typing."""
+        if not self._started:
+            return
+        self.model.refresh()
+        if self._patient is not None and self._patient.id is not None and not self._dirty():
+            self.show_patient(self._patient.id)
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()

@@ -92,7 +92,7 @@ def test_typing_narrows_the_list_and_shows_the_first_match(desk: Desk, qtbot: Qt
     with qtbot.waitSignal(view.model.loaded):
         qtbot.keyClicks(view.search, "x")
     assert view.model.rowCount() == 0
-    # Escape-free clearing: the clear button empties the field; everyone is back
+    # an empty field lists everyone again
     with qtbot.waitSignal(view.model.loaded):
         view.search.clear()
     assert view.model.rowCount() == 3
@@ -311,6 +311,28 @@ def test_book_asks_for_the_shown_patient(desk: Desk, qtbot: QtBot) -> None:
     with qtbot.waitSignal(desk.view.book_requested) as clicked:
         desk.view.book_button.click()
     assert clicked.args == [ben]
+
+
+def test_a_change_from_another_desk_appears_on_refresh(desk: Desk, qtbot: QtBot) -> None:
+    view, ctx = desk.view, desk.clinic.ctx
+    ada = desk.clinic.ada.id or 0
+    _choose(desk, qtbot, ada)
+    patients.edit(ctx, ada, email="ada.okafor@example.org")
+    with qtbot.waitSignal(view.details_loaded), qtbot.waitSignal(view.model.loaded):
+        view.refresh()
+    assert view.email.text() == "ada.okafor@example.org"
+    row = view.model.row_of(ada)
+    assert row is not None
+    qtbot.waitUntil(
+        lambda: view.model.data(view.model.index(row, Column.EMAIL)) == "ada.okafor@example.org"
+    )
+    # unsaved typing is not overwritten by a refresh
+    view.phone.setText("020 7946 0555")
+    patients.edit(ctx, ada, email="ada@example.com")
+    with qtbot.waitSignal(view.model.loaded):
+        view.refresh()
+    assert view.phone.text() == "020 7946 0555"
+    assert view.email.text() == "ada.okafor@example.org"
 
 
 def test_controls_have_accessible_names(desk: Desk) -> None:
