@@ -7,6 +7,7 @@ everything as it was.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -61,6 +62,7 @@ from medbookings_desktop.services.setup import ProviderSchedule
 from medbookings_desktop.ui.hours_editor import HoursEditor
 from medbookings_desktop.ui.tasks import TaskRunner
 
+log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -555,6 +557,12 @@ class ProvidersView(QWidget):
     def page(self) -> ProviderPage | None:
         return self._page
 
+    def refresh(self) -> None:
+        """Read the list and the shown provider again (another desk changed something);
+        unsaved edits of the weekly hours stay."""
+        self.reload_providers()
+        self.reload()
+
     def reload_providers(self) -> None:
         ctx = self._ctx
         self._tasks.run(lambda: setup.all_providers(ctx), self._fill_providers, self._show_error)
@@ -697,7 +705,8 @@ class ProvidersView(QWidget):
         if isinstance(exc, DomainError):
             text = exc.message
         else:
-            text = self.tr("That could not be saved: {error}").format(error=exc)
+            log.error("providers view: a background job failed", exc_info=exc)
+            text = self.tr("That did not work: {error}").format(error=exc)
         self.message.setText(text)
         self.message.show()
         self.refused.emit(text)

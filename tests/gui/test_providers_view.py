@@ -13,7 +13,8 @@ from PySide6.QtCore import QDate, QModelIndex, Qt, QTime
 from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem, QTimeEdit
 from pytestqt.qtbot import QtBot
 
-from medbookings_desktop.domain.clinic import TimeOff
+from medbookings_desktop.bootstrap import context_for, open_engine
+from medbookings_desktop.domain.clinic import ClinicSettings, Location, TimeOff
 from medbookings_desktop.services import setup, slots
 from medbookings_desktop.ui.hours_editor import Col, Rule, RuleDelegate
 from medbookings_desktop.ui.providers_view import ID_ROLE, ProvidersView
@@ -414,3 +415,23 @@ def test_keyboard_adds_a_period_and_deletes_time_off(desk: Desk, qtbot: QtBot) -
     qtbot.keyClick(view.off_list, Qt.Key.Key_Delete)
     _saved(qtbot, view)
     assert setup.provider_schedule(desk.clinic.ctx, pid, since=WEDNESDAY).time_off == ()
+
+
+def test_empty_clinic_says_what_to_do(sqlite_url: str, clock: Clock, qtbot: QtBot) -> None:
+    engine, _ = open_engine(sqlite_url, backup_dir=None)
+    ctx = context_for(engine, actor="test-desk", clock=clock)
+    setup.save_location(ctx, Location(name="Riverside", zone="Europe/London"))
+    tasks = TaskRunner()
+    view = ProvidersView(ctx, tasks, ClinicSettings(zone="Europe/London"))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.empty.isVisible(), timeout=WAIT)
+    assert view.empty.text() == "No providers yet — add one."
+    assert view.right.currentWidget() is view.none_chosen
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.add_provider("Aisha Khan")
+    assert not view.empty.isVisible()
+    assert view.heading.text() == "Aisha Khan"
+    assert view.hours.add_hours.isEnabled()  # she works at the clinic's one location
+    tasks.shutdown()
+    engine.dispose()
