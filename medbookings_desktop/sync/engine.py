@@ -472,7 +472,7 @@ class Engine:
     def _render_msg(
         self, uow: SqlUnitOfWork, item: OutboxItem, records: _Records, channel: str, to: str
     ) -> Any:
-        from medbookings_desktop.messaging.render import MessageFacts, render
+        from medbookings_desktop.messaging.render import MessageFacts
 
         old_start = item.payload.get("previous_start")
         facts = MessageFacts(
@@ -485,7 +485,9 @@ class Engine:
             old_start=datetime.fromisoformat(old_start) if old_start else None,
         )
         overrides = uow.settings.value("message_templates")
-        fn = self._render or render
+        fn = self._render
+        if fn is None:
+            from medbookings_desktop.messaging.render import render as fn
         msg = fn(item.kind.value, channel, facts, overrides=overrides or None)
         return replace(msg, to=to, reference=item.idempotency_key)
 
