@@ -51,8 +51,8 @@ from PySide6.QtWidgets import (
 from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError, InvalidInput
-from medbookings_desktop.domain.patients import Channel, Patient
-from medbookings_desktop.domain.search import parse_birth_date
+from medbookings_desktop.domain.patients import Channel, Patient, normalize_email, normalize_phone
+from medbookings_desktop.domain.search import parse_birth_date, parse_query
 from medbookings_desktop.services import patients, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.vcards import patient_card
@@ -181,6 +181,9 @@ class PatientsView(QWidget):
         self._debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._search_now)
+        for name in ("first_name", "last_name", "date_of_birth", "phone", "email"):
+            edit = getattr(self, name)
+            edit.editingFinished.connect(lambda name=name: self._check_field(name))
         self.model.loaded.connect(self._on_list_loaded)
         self.model.failed.connect(self._show_problem)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
@@ -397,9 +400,10 @@ class PatientsView(QWidget):
             self.addAction(act)
             return act
 
-        self.find_action = action(self.tr("&Find patient"), "Ctrl+F", self.focus_search)
+        # Ctrl+F (find patient) belongs to the window: it shows this view and calls focus_search
         self.save_action = action(self.tr("&Save patient"), "Ctrl+S", self.save)
-        self.new_action = action(self.tr("&New patient"), "Ctrl+Shift+N", self.new_patient)
+        # not Ctrl+Shift+N: the window's walk-in
+        self.new_action = action(self.tr("&New patient"), "Ctrl+Shift+P", self.new_patient)
         self.book_action = action(self.tr("&Book appointment…"), "Ctrl+B", self._book)
         self.export_action = action(self.tr("&Export vCard…"), "Ctrl+Shift+E", self.export_vcard)
         for act, button in (
@@ -457,7 +461,18 @@ class PatientsView(QWidget):
 
     def _on_list_loaded(self) -> None:
         count = self.model.rowCount()
-        if count == 1:
+        keys = self.new_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if count == 0 and self.model.text:
+            self.count_label.setText(
+                self.tr(
+                    "No patient matches “{text}” — New patient ({keys}) starts with it."
+                ).format(text=self.model.text, keys=keys)
+            )
+        elif count == 0:
+            self.count_label.setText(
+                self.tr("No patients yet — add one with New patient ({keys}).").format(keys=keys)
+            )
+        elif count == 1:
             self.count_label.setText(self.tr("1 patient"))
         else:
             self.count_label.setText(
@@ -599,6 +614,7 @@ class PatientsView(QWidget):
             box.setChecked(False)
         self.notes.clear()
         self._shown_values = self._form_values()
+        self._fill_from_search(self.search.text().strip())
         self._clear_errors()
         self.saved_label.clear()
         self.upcoming.clear()
@@ -606,6 +622,23 @@ class PatientsView(QWidget):
         self.no_shows_label.clear()
         self._set_enabled(True)
         self.first_name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fill_from_search(self, typed: str) -> None:
+        """What was typed in the search starts the new patient: a name, phone or birth date."""
+        if not typed:
+            return
+        query = parse_query(typed, day_first=self._day_first)
+        if query.birth_date is not None:
+            self.date_of_birth.setText(self._date_input(query.birth_date))
+        elif query.substrings and not query.words and typed.replace(" ", "").lstrip("+").isdigit():
+            self.phone.setText(typed)
+        elif query.words:
+            words = typed.split()
+            if len(words) == 1:
+                self.last_name.setText(words[0])
+            else:
+                self.first_name.setText(words[0])
+                self.last_name.setText(" ".join(words[1:]))
 
     def revert(self) -> None:
         if self._creating:
@@ -634,23 +667,51 @@ class PatientsView(QWidget):
             self._form_values() != self._shown_values
         )
 
+    def _check_field(self, name: str) -> None:
+        """Validation as the field is left (nothing is saved): the message shows beside it."""
+        if not (self._creating or self._patient is not None):
+            return
+        field = self._fields[name]
+        try:
+            if name == "date_of_birth":
+                self._birth_date(self.date_of_birth.text().strip())
+            elif name == "phone" and self.phone.text().strip():
+                normalize_phone(self.phone.text().strip(), self._clinic.phone_region)
+            elif name == "email" and self.email.text().strip():
+                normalize_email(self.email.text().strip())
+            elif name in ("first_name", "last_name"):
+                if not (self.first_name.text().strip() or self.last_name.text().strip()):
+                    raise InvalidInput(self.tr("A patient needs a first or a last name."), name)
+                self._fields["first_name"].show_error("")
+                self._fields["last_name"].show_error("")
+        except InvalidInput as exc:
+            field.show_error(exc.message)
+            return
+        field.show_error("")
+
+    def _birth_date(self, typed: str) -> date | None:
+        if not typed:
+            return None
+        birth = parse_birth_date(typed, self._day_first)
+        if birth is None:
+            raise InvalidInput(
+                self.tr("Type the date of birth as {pattern}.").format(
+                    pattern=self._date_pattern()
+                ),
+                "date_of_birth",
+            )
+        if birth > self._ctx.now().astimezone(self._zone).date():
+            raise InvalidInput(self.tr("The date of birth is in the future."), "date_of_birth")
+        if birth.year < 1880:
+            raise InvalidInput(
+                self.tr("That date of birth is too far in the past."), "date_of_birth"
+            )
+        return birth
+
     def _changes(self) -> dict[str, Any]:
         """What to save, or raises InvalidInput for what the form itself can tell is wrong."""
         values = self._form_values()
-        typed_date = values["date_of_birth"]
-        birth: date | None = None
-        if typed_date:
-            birth = parse_birth_date(typed_date, self._day_first)
-            if birth is None:
-                raise InvalidInput(
-                    self.tr("Type the date of birth as {pattern}.").format(
-                        pattern=self._date_pattern()
-                    ),
-                    "date_of_birth",
-                )
-            if birth > self._ctx.now().astimezone(self._zone).date():
-                raise InvalidInput(self.tr("The date of birth is in the future."), "date_of_birth")
-        values["date_of_birth"] = birth
+        values["date_of_birth"] = self._birth_date(values["date_of_birth"])
         values["phone"] = values["phone"] or None
         values["email"] = values["email"] or None
         return values
@@ -721,6 +782,12 @@ class PatientsView(QWidget):
         return self._fields[name].error.text()
 
     # -- actions on the shown patient ----------------------------------------------------------
+
+    def current_patient_id(self) -> int | None:
+        """The patient shown in the details (None while a new one is typed or none is chosen)."""
+        if self._creating or self._patient is None:
+            return None
+        return self._patient.id
 
     def _book(self) -> None:
         if self._patient is not None and self._patient.id is not None and not self._creating:

@@ -80,7 +80,7 @@ def test_the_list_shows_everyone_in_name_order(desk: Desk) -> None:
 
 def test_typing_narrows_the_list_and_shows_the_first_match(desk: Desk, qtbot: QtBot) -> None:
     view = desk.view
-    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    view.focus_search()  # what the window's Ctrl+F calls
     assert view.search.hasFocus()
     with qtbot.waitSignal(view.model.loaded), qtbot.waitSignal(view.details_loaded):
         qtbot.keyClicks(view.search, "zoe")
@@ -92,6 +92,9 @@ def test_typing_narrows_the_list_and_shows_the_first_match(desk: Desk, qtbot: Qt
     with qtbot.waitSignal(view.model.loaded):
         qtbot.keyClicks(view.search, "x")
     assert view.model.rowCount() == 0
+    assert view.count_label.text() == (
+        "No patient matches “zoex” — New patient (Ctrl+Shift+P) starts with it."
+    )
     # an empty field lists everyone again
     with qtbot.waitSignal(view.model.loaded):
         view.search.clear()
@@ -166,6 +169,23 @@ def test_an_invalid_edit_is_refused_beside_its_field_and_nothing_is_saved(
     _save(desk, qtbot)
     assert view.field_error(field) == ""
     assert patients.get(ctx, ada).first_name == "Adanna"
+
+
+def test_an_empty_clinic_says_what_to_do(sqlite_url: str, clock: Clock, qtbot: QtBot) -> None:
+    clinic = build_small_clinic(sqlite_url, clock)
+    with clinic.ctx.write() as uow:  # a clinic whose patients were never imported
+        uow.conn.exec_driver_sql("DELETE FROM patients")  # type: ignore[attr-defined]
+        uow.commit()
+    desk = _open(clinic, qtbot)
+    try:
+        assert desk.view.count_label.text() == (
+            "No patients yet — add one with New patient (Ctrl+Shift+P)."
+        )
+        assert desk.view.new_button.isEnabled()
+        assert not desk.view.save_button.isEnabled()
+    finally:
+        desk.tasks.shutdown()
+        clinic.engine.dispose()
 
 
 def test_channel_and_consents_are_saved(desk: Desk, qtbot: QtBot) -> None:
@@ -278,7 +298,7 @@ def test_a_new_patient_is_registered_and_selected(desk: Desk, qtbot: QtBot) -> N
     view, ctx = desk.view, desk.clinic.ctx
     qtbot.keyClick(
         view.table,
-        Qt.Key.Key_N,
+        Qt.Key.Key_P,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert view.title.text() == "New patient"
@@ -302,12 +322,55 @@ def test_a_new_patient_is_registered_and_selected(desk: Desk, qtbot: QtBot) -> N
     assert view.book_button.isEnabled()
 
 
+def test_a_field_is_checked_as_it_is_left(desk: Desk, qtbot: QtBot) -> None:
+    view, ctx = desk.view, desk.clinic.ctx
+    ben = desk.clinic.ben.id or 0
+    _choose(desk, qtbot, ben)
+    before = patients.get(ctx, ben)
+    view.phone.setFocus()
+    view.phone.selectAll()
+    qtbot.keyClicks(view.phone, "12")
+    qtbot.keyClick(view.phone, Qt.Key.Key_Tab)  # leaves the field
+    assert "is not a valid phone number" in view.field_error("phone")
+    view.date_of_birth.setFocus()
+    qtbot.keyClicks(view.date_of_birth, "2/13/1990")
+    qtbot.keyClick(view.date_of_birth, Qt.Key.Key_Tab)
+    assert view.field_error("date_of_birth") == "Type the date of birth as dd/mm/yyyy."
+    assert not desk.tasks.busy()
+    assert patients.get(ctx, ben) == before  # nothing saved
+    view.date_of_birth.setText("13/2/1990")
+    view.date_of_birth.setFocus()
+    qtbot.keyClick(view.date_of_birth, Qt.Key.Key_Tab)
+    assert view.field_error("date_of_birth") == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "last", "phone", "birth"),
+    [
+        ("Chidi Eze", "Chidi", "Eze", "", ""),
+        ("Nakamura", "", "Nakamura", "", ""),
+        ("020 7946 0321", "", "", "020 7946 0321", ""),
+        ("3/4/1999", "", "", "", "03/04/1999"),
+    ],
+)
+def test_a_new_patient_starts_with_what_was_searched(
+    desk: Desk, qtbot: QtBot, typed: str, first: str, last: str, phone: str, birth: str
+) -> None:
+    view = desk.view
+    with qtbot.waitSignal(view.model.loaded):
+        qtbot.keyClicks(view.search, typed)
+    view.new_button.click()
+    assert (view.first_name.text(), view.last_name.text()) == (first, last)
+    assert (view.phone.text(), view.date_of_birth.text()) == (phone, birth)
+
+
 def test_book_asks_for_the_shown_patient(desk: Desk, qtbot: QtBot) -> None:
     ben = desk.clinic.ben.id or 0
     _choose(desk, qtbot, ben)
     with qtbot.waitSignal(desk.view.book_requested) as asked:
         qtbot.keyClick(desk.view.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     assert asked.args == [ben]
+    assert desk.view.current_patient_id() == ben
     with qtbot.waitSignal(desk.view.book_requested) as clicked:
         desk.view.book_button.click()
     assert clicked.args == [ben]
