@@ -304,3 +304,38 @@ def remove_time_off(ctx: Context, provider_id: int, time_off_id: int) -> None:
             uow, "remove_time_off", "provider", provider_id, {"time_off_id": time_off_id}, None
         )
         uow.commit()
+
+
+def set_works_at(ctx: Context, provider_id: int, location_id: int, works: bool) -> Provider:
+    """Add or remove one location a provider works at; one still in their hours (weekly,
+    breaks, or extra hours from today on) is refused until those hours are moved."""
+    with ctx.write() as uow:
+        old = uow.providers.get(provider_id)
+        location = uow.locations.get(location_id)
+        ids = old.location_ids | {location_id} if works else old.location_ids - {location_id}
+        if ids == old.location_ids:
+            return old
+        if not works:
+            today = ctx.now().astimezone(ZoneInfo(location.zone)).date()
+            held: list[WorkingHours | Break | ExtraHours] = [
+                *uow.schedule.working_hours([provider_id]),
+                *uow.schedule.breaks([provider_id]),
+                *uow.schedule.extra_hours([provider_id], today, today + _LISTED_AHEAD),
+            ]
+            if any(rule.location_id == location_id for rule in held):
+                raise InvalidInput(
+                    f"{old.display_name} has hours at {location.name}: "
+                    "remove them before taking the location away.",
+                    "location",
+                )
+        saved = uow.providers.save(replace(old, location_ids=frozenset(ids)))
+        ctx.audit(
+            uow,
+            "add_location" if works else "remove_location",
+            "provider",
+            provider_id,
+            None,
+            {"location_id": location_id, "location": location.name},
+        )
+        uow.commit()
+    return saved

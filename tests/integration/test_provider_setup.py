@@ -235,3 +235,46 @@ def test_home_zone_is_the_first_location(clinic: SmallClinic) -> None:
     setup.save_provider(clinic.ctx, moved)
     assert setup.provider_schedule(clinic.ctx, online.id, since=WED).zone == "America/New_York"
     assert setup.rooms(clinic.ctx) == []
+
+
+def test_works_at_a_second_location_and_leaves_it(clinic: SmallClinic) -> None:
+    pid = clinic.dr_b.id
+    assert pid is not None
+    leeds = setup.save_location(clinic.ctx, Location(name="Leeds", zone="Europe/London"))
+    assert leeds.id is not None
+
+    saved = setup.set_works_at(clinic.ctx, pid, leeds.id, True)
+    assert saved.location_ids == {clinic.london.id, leeds.id}
+    # hours at Leeds are now accepted
+    hours = [
+        *setup.provider_schedule(clinic.ctx, pid, since=WED).hours,
+        WorkingHours(pid, leeds.id, 4, time(9), time(12)),
+    ]
+    setup.set_weekly_hours(clinic.ctx, pid, hours)
+
+    # while those hours stand, Leeds cannot be taken away
+    with pytest.raises(InvalidInput) as caught:
+        setup.set_works_at(clinic.ctx, pid, leeds.id, False)
+    assert caught.value.message == (
+        "Dr Lars Berg has hours at Leeds: remove them before taking the location away."
+    )
+    assert setup.provider_schedule(clinic.ctx, pid, since=WED).provider.location_ids == {
+        clinic.london.id,
+        leeds.id,
+    }
+
+    setup.set_weekly_hours(clinic.ctx, pid, hours[:-1])
+    saved = setup.set_works_at(clinic.ctx, pid, leeds.id, False)
+    assert saved.location_ids == {clinic.london.id}
+    assert audit_actions(clinic, pid)[-1] == "remove_location"
+    with pytest.raises(NotFound):
+        setup.set_works_at(clinic.ctx, pid, 424242, True)
+
+
+def test_extra_hours_at_a_location_keep_it(clinic: SmallClinic) -> None:
+    pid, lid = clinic.dr_b.id, clinic.london.id
+    assert pid is not None and lid is not None
+    setup.set_weekly_hours(clinic.ctx, pid, [])
+    setup.add_extra_hours_at(clinic.ctx, ExtraHours(pid, lid, date(2026, 6, 6), time(9), time(11)))
+    with pytest.raises(InvalidInput, match="has hours at Riverside"):
+        setup.set_works_at(clinic.ctx, pid, lid, False)
