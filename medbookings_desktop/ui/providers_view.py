@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QDate,
     QItemSelectionModel,
     QLocale,
@@ -120,87 +121,84 @@ class ProvidersModel(QAbstractListModel):
         return None
 
 
-class OfferedModel(QAbstractListModel):
-    """The clinic's services, checked where the provider offers them.
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: int
+    text: str
+    colour: str | None = None
 
-    Checking a box asks (`toggle_requested`); the box shows the request at once and the
-    providers view puts it back if the service layer refuses.
+
+class ChecksModel(QAbstractListModel):
+    """A short list of choices, checked where they apply to the provider.
+
+    Checking a box asks (`toggle_requested(id, checked)`); the box shows the request at once
+    and the providers view puts it back if the service layer refuses.
     """
 
     toggle_requested = Signal(int, bool)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._services: list[Service] = []
-        self._offered: set[int] = set()
+        self._choices: list[Choice] = []
+        self._checked: set[int] = set()
 
-    def set_services(self, services: Sequence[Service], offered: frozenset[int]) -> None:
+    def set_choices(self, choices: Sequence[Choice], checked: frozenset[int]) -> None:
         self.beginResetModel()
-        # an inactive service is listed only while someone still offers it
-        self._services = [s for s in services if s.active or s.id in offered]
-        self._offered = set(offered)
+        self._choices = list(choices)
+        self._checked = set(checked)
         self.endResetModel()
 
-    def offered(self) -> frozenset[int]:
-        return frozenset(self._offered)
+    def checked(self) -> frozenset[int]:
+        return frozenset(self._checked)
 
-    def set_offered(self, offered: frozenset[int]) -> None:
-        self._offered = set(offered)
-        if self._services:
+    def set_checked(self, checked: frozenset[int]) -> None:
+        self._checked = set(checked)
+        if self._choices:
             self.dataChanged.emit(
                 self.index(0),
-                self.index(len(self._services) - 1),
+                self.index(len(self._choices) - 1),
                 [Qt.ItemDataRole.CheckStateRole],
             )
 
-    def row_of(self, service_id: int) -> int:
-        for row, s in enumerate(self._services):
-            if s.id == service_id:
+    def row_of(self, choice_id: int) -> int:
+        for row, c in enumerate(self._choices):
+            if c.id == choice_id:
                 return row
         return -1
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Overrides QAbstractItemModel.rowCount: one row per service."""
-        return 0 if parent.isValid() else len(self._services)
+        """Overrides QAbstractItemModel.rowCount: one row per choice."""
+        return 0 if parent.isValid() else len(self._choices)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Overrides QAbstractItemModel.data: the service's name and whether it is offered."""
-        if not index.isValid() or not 0 <= index.row() < len(self._services):
+        """Overrides QAbstractItemModel.data: the choice's text and whether it is checked."""
+        if not index.isValid() or not 0 <= index.row() < len(self._choices):
             return None
-        s = self._services[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            minutes = int(s.duration.total_seconds() // 60)
-            text = self.tr("{name} ({minutes} min)").format(name=s.name, minutes=minutes)
-            if s.online:
-                text += " · " + self.tr("online")
-            if not s.active:
-                text += " · " + self.tr("inactive")
-            return text
+        c = self._choices[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return c.text
         if role == Qt.ItemDataRole.CheckStateRole:
-            checked = s.id in self._offered
-            return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.DecorationRole:
-            return QColor(s.colour)
+            return Qt.CheckState.Checked if c.id in self._checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and c.colour:
+            return QColor(c.colour)
         if role == ID_ROLE:
-            return s.id
+            return c.id
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """Overrides QAbstractItemModel.setData: a checkbox click asks for the change."""
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
             return False
-        s = self._services[index.row()]
-        if s.id is None:
-            return False
+        c = self._choices[index.row()]
         checked = Qt.CheckState(value) == Qt.CheckState.Checked
-        if checked == (s.id in self._offered):
+        if checked == (c.id in self._checked):
             return True
         if checked:
-            self._offered.add(s.id)
+            self._checked.add(c.id)
         else:
-            self._offered.discard(s.id)
+            self._checked.discard(c.id)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
-        self.toggle_requested.emit(s.id, checked)
+        self.toggle_requested.emit(c.id, checked)
         return True
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -212,6 +210,28 @@ class OfferedModel(QAbstractListModel):
             | Qt.ItemFlag.ItemIsSelectable
             | Qt.ItemFlag.ItemIsUserCheckable
         )
+
+
+def service_choices(services: Sequence[Service], offered: frozenset[int]) -> list[Choice]:
+    """Each service with its length; an inactive one only while the provider offers it."""
+    found = []
+    for s in services:
+        if s.id is None or not (s.active or s.id in offered):
+            continue
+        minutes = int(s.duration.total_seconds() // 60)
+        text = QCoreApplication.translate("ProvidersView", "{name} ({minutes} min)").format(
+            name=s.name, minutes=minutes
+        )
+        if s.online:
+            text += " · " + QCoreApplication.translate("ProvidersView", "online")
+        if not s.active:
+            text += " · " + QCoreApplication.translate("ProvidersView", "inactive")
+        found.append(Choice(s.id, text, s.colour))
+    return found
+
+
+def location_choices(locations: Sequence[Location]) -> list[Choice]:
+    return [Choice(loc.id, f"{loc.name} ({loc.zone})") for loc in locations if loc.id is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +357,7 @@ class ProvidersView(QWidget):
         self.tabs.addTab(self._details_tab(), self.tr("&Details"))
         self.services_list = QListView(self)
         self.services_list.setAccessibleName(self.tr("Services offered"))
-        self.offered = OfferedModel(self)
+        self.offered = ChecksModel(self)
         self.services_list.setModel(self.offered)
         self.offered.toggle_requested.connect(self._toggle_service)
         self.tabs.addTab(self.services_list, self.tr("&Services"))
@@ -409,6 +429,12 @@ class ProvidersView(QWidget):
         self.colour_button = QPushButton(self.tr("C&hoose…"), tab)
         self.colour_button.setAccessibleName(self.tr("Choose colour"))
         self.colour_button.clicked.connect(self._choose_colour)
+        self.works_at = ChecksModel(self)
+        self.works_at.toggle_requested.connect(self._toggle_location)
+        self.works_at_list = QListView(tab)
+        self.works_at_list.setModel(self.works_at)
+        self.works_at_list.setAccessibleName(self.tr("Works at"))
+        self.works_at_list.setMaximumHeight(self.fontMetrics().height() * 6)
         self.active_box = QCheckBox(self.tr("Takes &appointments (active)"), tab)
         self.active_box.setAccessibleName(self.tr("Active"))
         self.save_details_button = QPushButton(self.tr("Save &details"), tab)
@@ -426,6 +452,7 @@ class ProvidersView(QWidget):
         form.addRow(self._buddy(self.tr("T&itle:"), self.title_edit, tab), self.title_edit)
         form.addRow(self.tr("Display name:"), self.display_label)
         form.addRow(self._buddy(self.tr("&Colour:"), self.colour_edit, tab), colour_row)
+        form.addRow(self._buddy(self.tr("&Works at:"), self.works_at_list, tab), self.works_at_list)
         form.addRow("", self.active_box)
         form.addRow("", self.save_details_button)
         return tab
@@ -623,7 +650,10 @@ class ProvidersView(QWidget):
         self.title_edit.setText(provider.title)
         self.colour_edit.setText(provider.colour)
         self.active_box.setChecked(provider.active)
-        self.offered.set_services(page.services, provider.service_ids)
+        self.offered.set_choices(
+            service_choices(page.services, provider.service_ids), provider.service_ids
+        )
+        self.works_at.set_choices(location_choices(page.locations), provider.location_ids)
         own = [loc for loc in page.locations if loc.id in provider.location_ids]
         if self._reset_hours or other_provider or not self.hours.dirty:
             self.hours.set_schedule(
@@ -731,10 +761,21 @@ class ProvidersView(QWidget):
         pid = self._selected
         if pid is None:
             return
-        ctx, before = self._ctx, self.offered.offered() ^ {service_id}
+        ctx, before = self._ctx, self.offered.checked() ^ {service_id}
         self._write(
             lambda: setup.set_offers(ctx, pid, service_id, offered),
-            on_refused=lambda: self.offered.set_offered(before),
+            on_refused=lambda: self.offered.set_checked(before),
+        )
+
+    def _toggle_location(self, location_id: int, works: bool) -> None:
+        pid = self._selected
+        if pid is None:
+            return
+        ctx, before = self._ctx, self.works_at.checked() ^ {location_id}
+        self._write(
+            lambda: setup.set_works_at(ctx, pid, location_id, works),
+            on_refused=lambda: self.works_at.set_checked(before),
+            hours=not self.hours.dirty,  # the hours editor offers the new set of locations
         )
 
     def save_hours(self) -> None:

@@ -435,3 +435,40 @@ def test_empty_clinic_says_what_to_do(sqlite_url: str, clock: Clock, qtbot: QtBo
     assert view.hours.add_hours.isEnabled()  # she works at the clinic's one location
     tasks.shutdown()
     engine.dispose()
+
+
+def test_works_at_toggled_and_a_location_in_use_kept(desk: Desk, qtbot: QtBot) -> None:
+    clinic = desk.clinic
+    leeds = setup.save_location(clinic.ctx, Location(name="Leeds", zone="Europe/London"))
+    view = desk.view
+    pid = clinic.dr_b.id or 0
+    _choose(qtbot, view, pid)
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.reload()  # Leeds was added after the page was read
+    model = view.works_at
+    assert [model.index(r).data() for r in range(model.rowCount())] == [
+        "Riverside (Europe/London)",
+        "Leeds (Europe/London)",
+    ]
+    leeds_row = model.row_of(leeds.id or 0)
+    assert model.setData(
+        model.index(leeds_row), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
+    )
+    _saved(qtbot, view)
+    provider = setup.provider_schedule(clinic.ctx, pid, since=WEDNESDAY).provider
+    assert provider.location_ids == {clinic.london.id, leeds.id}
+    # the hours editor offers Leeds now
+    assert set(view.hours.hours_model.locations().values()) == {"Riverside", "Leeds"}
+
+    # Riverside still has Dr Berg's weekly hours: refused, the box goes back, nothing saved
+    river_row = model.row_of(clinic.london.id or 0)
+    with qtbot.waitSignal(view.refused, timeout=WAIT) as refused:
+        model.setData(
+            model.index(river_row), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole
+        )
+    assert refused.args == [
+        "Dr Lars Berg has hours at Riverside: remove them before taking the location away."
+    ]
+    assert model.index(river_row).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    provider = setup.provider_schedule(clinic.ctx, pid, since=WEDNESDAY).provider
+    assert provider.location_ids == {clinic.london.id, leeds.id}
