@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -170,6 +171,8 @@ class PatientsView(QWidget):
         self._details_request = 0
         self._select_after_load: int | None = None
         self._started = False
+        self._reselecting = False
+        self._then_show: int | None = None  # the patient chosen while a save was asked for
         self._export_dialog: QFileDialog | None = None
 
         self.model = PatientsModel(ctx, tasks, clinic, self)
@@ -324,7 +327,7 @@ class PatientsView(QWidget):
 
         self.save_button = QPushButton(self.tr("Save"))
         self.save_button.setAccessibleName(self.tr("Save patient"))
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         self.revert_button = QPushButton(self.tr("Revert"))
         self.revert_button.setAccessibleName(self.tr("Revert changes"))
         self.revert_button.clicked.connect(self.revert)
@@ -499,12 +502,50 @@ class PatientsView(QWidget):
         self.table.scrollTo(index)
 
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._reselecting:
+            return
         patient_id = self.model.data(current, Role.PATIENT_ID) if current.isValid() else None
         if patient_id is None:
             return
         if self._patient is not None and self._patient.id == patient_id and not self._creating:
             return
+        if self._dirty():
+            answer = self._ask_about_changes()
+            if answer == QMessageBox.StandardButton.Cancel:
+                self._reselect_shown()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                if not self._save(then_show=patient_id):
+                    self._reselect_shown()
+                return
         self.show_patient(patient_id)
+
+    def _ask_about_changes(self) -> QMessageBox.StandardButton:
+        name = self._patient.full_name if self._patient is not None else self.tr("the new patient")
+        ask = QMessageBox(self)
+        ask.setIcon(QMessageBox.Icon.Question)
+        ask.setWindowTitle(self.tr("Unsaved changes"))
+        ask.setText(self.tr("Save the changes to {name}?").format(name=name))
+        ask.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        ask.setDefaultButton(QMessageBox.StandardButton.Save)
+        return QMessageBox.StandardButton(ask.exec())
+
+    def _reselect_shown(self) -> None:
+        """Put the list's selection back on the patient the form shows."""
+        shown = self.current_patient_id()
+        row = self.model.row_of(shown) if shown is not None else None
+        self._reselecting = True
+        try:
+            if row is None:
+                self.table.selectionModel().clear()
+            else:
+                self._select_row(row)
+        finally:
+            self._reselecting = False
 
     # -- the details -------------------------------------------------------------------------
 
@@ -718,14 +759,19 @@ class PatientsView(QWidget):
 
     def save(self) -> None:
         """Register or edit in the background; a refusal is shown beside its field."""
+        self._save()
+
+    def _save(self, then_show: int | None = None) -> bool:
+        """Start saving (False: the form itself refused); `then_show` is shown once saved."""
         if not (self._creating or self._patient is not None):
-            return
+            return False
         self._clear_errors()
         try:
             changes = self._changes()
         except InvalidInput as exc:
             self._show_refusal(exc)
-            return
+            return False
+        self._then_show = then_show
         ctx = self._ctx
         if self._creating:
             job = lambda: patients.register(ctx, **changes)  # noqa: E731
@@ -736,6 +782,7 @@ class PatientsView(QWidget):
         self.save_button.setEnabled(False)
         self.saved_label.setText(self.tr("Saving…"))
         self._tasks.run(job, self._saved, self._save_failed, write=True)
+        return True
 
     def _saved(self, patient: Patient) -> None:
         self.save_button.setEnabled(True)
@@ -745,14 +792,18 @@ class PatientsView(QWidget):
         self._patient = patient
         done = self.tr("Registered {name}.") if created else self.tr("Saved {name}.")
         self.saved_label.setText(done.format(name=patient.full_name))
-        self._select_after_load = patient.id
+        then_show, self._then_show = self._then_show, None
+        self._select_after_load = None if then_show is not None else patient.id
         self.model.refresh()
-        self.show_patient(patient.id)
+        self.show_patient(then_show if then_show is not None else patient.id)
         self.patient_saved.emit(patient.id)
 
     def _save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
         self.saved_label.clear()
+        if self._then_show is not None:
+            self._then_show = None
+            self._reselect_shown()  # the form keeps the patient whose save was refused
         if isinstance(exc, DomainError):
             self._show_refusal(exc)
         else:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import vobject
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import literal_column, select
 
@@ -186,6 +187,62 @@ def test_an_empty_clinic_says_what_to_do(sqlite_url: str, clock: Clock, qtbot: Q
     finally:
         desk.tasks.shutdown()
         clinic.engine.dispose()
+
+
+def _answer(button: QMessageBox.StandardButton, seen: list[str]) -> None:
+    """Answer the unsaved-changes question once it is open."""
+
+    def press() -> None:
+        ask = QApplication.activeModalWidget()
+        assert isinstance(ask, QMessageBox)
+        seen.append(ask.text())
+        ask.button(button).click()
+
+    QTimer.singleShot(0, press)
+
+
+def _click_row(desk: Desk, patient_id: int) -> None:
+    row = desk.view.model.row_of(patient_id)
+    assert row is not None
+    desk.view.table.selectionModel().setCurrentIndex(
+        desk.view.model.index(row, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard", "save", "save refused"])
+def test_moving_away_from_unsaved_changes_asks_first(desk: Desk, qtbot: QtBot, answer: str) -> None:
+    view, ctx = desk.view, desk.clinic.ctx
+    ada, ben = desk.clinic.ada.id or 0, desk.clinic.ben.id or 0
+    _choose(desk, qtbot, ada)
+    view.phone.setText("12" if answer == "save refused" else "020 7946 0777")
+    seen: list[str] = []
+    buttons = {
+        "cancel": QMessageBox.StandardButton.Cancel,
+        "discard": QMessageBox.StandardButton.Discard,
+        "save": QMessageBox.StandardButton.Save,
+        "save refused": QMessageBox.StandardButton.Save,
+    }
+    _answer(buttons[answer], seen)
+    if answer in ("discard", "save"):
+        with qtbot.waitSignal(view.details_loaded):
+            _click_row(desk, ben)
+        assert view.title.text() == "Ben Adams"
+        assert view.current_patient_id() == ben
+        assert view.model.data(view.table.currentIndex(), Role.PATIENT_ID) == ben
+    else:
+        _click_row(desk, ben)
+        if answer == "save refused":  # the service refuses the phone: back on Ada
+            qtbot.waitUntil(lambda: view.field_error("phone") != "")
+        assert view.title.text() == "Ada Okafor"
+        assert view.model.data(view.table.currentIndex(), Role.PATIENT_ID) == ada
+    assert seen == ["Save the changes to Ada Okafor?"]
+    saved = patients.get(ctx, ada).phone
+    assert saved == ("+442079460777" if answer == "save" else "+442079460123")
+    if answer == "cancel":
+        assert view.phone.text() == "020 7946 0777"  # the typing is still there
+    if answer == "save refused":
+        assert "is not a valid phone number" in view.field_error("phone")
 
 
 def test_channel_and_consents_are_saved(desk: Desk, qtbot: QtBot) -> None:
