@@ -314,11 +314,11 @@ class HoursEditor(QWidget):
         self.remove_hours.clicked.connect(lambda: self._remove(self.hours_model, self.hours_table))
         self.add_break = QPushButton(self.tr("Add &break"), self)
         self.add_break.clicked.connect(lambda: self._add(self.breaks_model, self.breaks_table))
-        self.remove_break = QPushButton(self.tr("Remo&ve break"), self)
+        self.remove_break = QPushButton(self.tr("Remove brea&k"), self)
         self.remove_break.clicked.connect(
             lambda: self._remove(self.breaks_model, self.breaks_table)
         )
-        self.save_button = QPushButton(self.tr("&Save hours"), self)
+        self.save_button = QPushButton(self.tr("Sav&e hours"), self)
         self.save_button.setToolTip(self.tr("Save the weekly hours and breaks (Ctrl+S)"))
         self.save_button.clicked.connect(self.save_requested)
         save = QAction(self.tr("Save hours"), self)
