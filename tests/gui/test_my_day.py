@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from medbookings_desktop.domain.clinic import ExtraHours, TimeOff
+from medbookings_desktop.domain.clinic import ExtraHours, Location, Room, TimeOff
 from medbookings_desktop.services import booking, patients, setup
 from medbookings_desktop.ui.my_day import (
     DaySheet,
@@ -271,3 +271,29 @@ def test_keys_move_the_day_and_print_goes_to_the_printer(
     assert view.print_to(printer)
     assert (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF-")
     assert view.print_action.shortcut().toString() == "Ctrl+P"
+
+
+def test_room_and_another_zone_named_on_the_sheet(day: Day) -> None:
+    clinic = day.clinic
+    ctx, pid = clinic.ctx, clinic.dr_a.id or 0
+    room = setup.save_room(ctx, Room(name="Room 2", location_id=clinic.london.id or 0))
+    _book(clinic, clinic.ben.id or 0, clinic.checkup.id or 0, _london_june(15), room_id=room.id)
+    # Dr Mokoena also sees patients in New York on Monday evening (London time)
+    ny = setup.save_location(ctx, Location(name="Hudson", zone="America/New_York"))
+    assert ny.id is not None
+    setup.set_works_at(ctx, pid, ny.id, True)
+    setup.add_extra_hours_at(ctx, ExtraHours(pid, ny.id, MONDAY, time(14), time(16)))
+    _book(
+        clinic,
+        clinic.ada.id or 0,
+        clinic.checkup.id or 0,
+        datetime(2026, 6, 1, 18, 0, tzinfo=UTC),
+        location_id=ny.id,
+    )
+
+    sheet = load_day_sheet(ctx, pid, MONDAY)
+    page = render_day_sheet(sheet)
+
+    assert sheet.zone == "Europe/London"  # her first location's
+    assert "Riverside · Room 2" in page
+    assert "14:00–14:15 (America/New_York)" in page and "Hudson" in page
