@@ -535,12 +535,15 @@ class MyDayView(QWidget):
         tasks: TaskRunner,
         clinic: ClinicSettings,
         parent: QWidget | None = None,
+        *,
+        shortcuts: bool = True,
     ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self._clinic = clinic
         self._locale = QLocale(clinic.locale)
+        self._shortcuts = shortcuts
         self._provider_id: int | None = None
         self._day = ctx.now().astimezone(ZoneInfo(clinic.zone)).date()
         self._latest = 0
@@ -594,13 +597,16 @@ class MyDayView(QWidget):
     # -- building ----------------------------------------------------------------------------
 
     def _action(self, text: str, keys: QKeySequence | str, tip: str) -> QAction:
+        """An action with its key; with `shortcuts=False` the key is only named in the tip,
+        for a window whose own actions (same keys) call `step`, `go_today`, `print_sheet`."""
         action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        # only while My day (or a child) has the focus: the calendar keeps its own keys
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        native = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({native})")
-        self.addAction(action)
+        if self._shortcuts:
+            action.setShortcut(QKeySequence(keys))
+            # only while My day (or a child) has the focus
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
         return action
 
     def _build_actions(self) -> None:

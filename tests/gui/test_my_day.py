@@ -297,3 +297,16 @@ def test_room_and_another_zone_named_on_the_sheet(day: Day) -> None:
     assert sheet.zone == "Europe/London"  # her first location's
     assert "Riverside · Room 2" in page
     assert "14:00–14:15 (America/New_York)" in page and "Hudson" in page
+
+
+def test_without_shortcuts_the_window_keeps_the_keys(day: Day, qtbot: QtBot) -> None:
+    view = MyDayView(
+        day.clinic.ctx, day.tasks, setup.clinic_settings(day.clinic.ctx), shortcuts=False
+    )
+    qtbot.addWidget(view)
+    assert view.next_action.shortcut().isEmpty() and view.print_action.shortcut().isEmpty()
+    assert view.print_action.toolTip() == "Print the day (Ctrl+P)"
+    _show(qtbot, view, day.clinic.dr_a.id or 0, MONDAY)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        view.step(1)  # what the window's own Alt+Right calls
+    assert view.day == date(2026, 6, 2)
