@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any, Protocol, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.clinic import (
@@ -161,13 +161,6 @@ def add_time_off(ctx: Context, off: TimeOff) -> int:
 # -- the providers view: read a provider's whole setup, change one thing at a time -------------
 
 
-class _ScheduleRemovals(Protocol):
-    """What removing one-off rules needs from the schedule repository (storage has it)."""
-
-    def remove_extra_hours(self, provider_id: int, extra_id: int) -> bool: ...
-    def remove_time_off(self, provider_id: int, time_off_id: int) -> bool: ...
-
-
 # time off and extra hours listed from a day on: far enough for any planned absence
 _LISTED_AHEAD = timedelta(days=3 * 366)
 _PROVIDER_FIELDS = frozenset(
@@ -288,7 +281,7 @@ def add_extra_hours_at(ctx: Context, extra: ExtraHours) -> int:
 
 def remove_extra_hours(ctx: Context, provider_id: int, extra_id: int) -> None:
     with ctx.write() as uow:
-        if not cast(_ScheduleRemovals, uow.schedule).remove_extra_hours(provider_id, extra_id):
+        if not uow.schedule.remove_extra_hours(provider_id, extra_id):
             raise NotFound("Those extra hours were already removed.")
         ctx.audit(
             uow, "remove_extra_hours", "provider", provider_id, {"extra_hours_id": extra_id}, None
@@ -298,7 +291,7 @@ def remove_extra_hours(ctx: Context, provider_id: int, extra_id: int) -> None:
 
 def remove_time_off(ctx: Context, provider_id: int, time_off_id: int) -> None:
     with ctx.write() as uow:
-        if not cast(_ScheduleRemovals, uow.schedule).remove_time_off(provider_id, time_off_id):
+        if not uow.schedule.remove_time_off(provider_id, time_off_id):
             raise NotFound("That time off was already removed.")
         ctx.audit(
             uow, "remove_time_off", "provider", provider_id, {"time_off_id": time_off_id}, None
