@@ -56,19 +56,54 @@ class Role(IntEnum):
     ROW = Qt.ItemDataRole.UserRole + 2  # the PatientRow, None while its page loads
 
 
+def phone_text(e164: str | None, region: str) -> str:
+    """A stored number as the desk writes it: national at home, international otherwise."""
+    if not e164:
+        return ""
+    import phonenumbers  # imported when first needed, on a pool thread: it slows the start
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, style))
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows read for the list, with their phone numbers already formatted (off the UI thread)."""
+
+    rows: list[PatientRow]
+    phones: dict[int, str]
+
+
+def read_page(ctx: Context, ids: Sequence[int], region: str) -> Page:
+    """Runs on a pool thread: one page of rows in one query."""
+    rows = patients.rows(ctx, ids)
+    return Page(rows, {r.id: phone_text(r.phone, region) for r in rows if r.phone})
+
+
 @dataclass(frozen=True)
 class Listing:
     """What one list load returns: the ids in order and the first page already read."""
 
     text: str
     ids: list[int]
-    first_page: list[PatientRow]
+    first_page: Page
 
 
-def load_listing(ctx: Context, text: str, page_size: int = PAGE_SIZE) -> Listing:
+def load_listing(
+    ctx: Context, text: str, page_size: int = PAGE_SIZE, region: str = "GB"
+) -> Listing:
     """Runs on a pool thread: the matching ids, and the rows of the first page with them."""
     ids = patients.ids(ctx, text)
-    return Listing(text, ids, patients.rows(ctx, ids[:page_size]))
+    return Listing(text, ids, read_page(ctx, ids[:page_size], region))
 
 
 class PatientsModel(QAbstractTableModel):
@@ -92,6 +127,7 @@ class PatientsModel(QAbstractTableModel):
         self._ctx = ctx
         self._tasks = tasks
         self._zone = ZoneInfo(clinic.zone)
+        self._region = clinic.phone_region
         self._qzone = QTimeZone(clinic.zone.encode())
         self._locale = QLocale(clinic.locale)
         self._page_size = page_size
@@ -99,6 +135,7 @@ class PatientsModel(QAbstractTableModel):
         self._text = ""
         self._ids: list[int] = []
         self._rows: dict[int, PatientRow] = {}  # by id, in the order read (oldest first)
+        self._phones: dict[int, str] = {}  # formatted numbers of the cached rows
         self._stale: set[int] = set()
         self._gone: set[int] = set()  # ids asked for that the database no longer has
         self._in_flight: set[int] = set()  # pages of the current list being read
@@ -127,8 +164,9 @@ class PatientsModel(QAbstractTableModel):
     def _load(self, text: str, *, refresh: bool) -> None:
         self._latest += 1
         request, ctx, size = self._latest, self._ctx, self._page_size  # values, never the model
+        region = self._region
         self._tasks.run(
-            lambda: load_listing(ctx, text, size),
+            lambda: load_listing(ctx, text, size, region),
             lambda listing: self._apply(request, listing, refresh),
             lambda exc: self._failed(request, exc),
         )
@@ -192,17 +230,15 @@ class PatientsModel(QAbstractTableModel):
         self._in_flight.add(page)
         start = page * self._page_size
         wanted = tuple(self._ids[start : start + self._page_size])
-        generation, ctx = self._generation, self._ctx
+        generation, ctx, region = self._generation, self._ctx, self._region
         self.pages_read += 1
         self._tasks.run(
-            lambda: patients.rows(ctx, wanted),
+            lambda: read_page(ctx, wanted, region),
             lambda found: self._page_arrived(generation, page, wanted, found),
             lambda exc: self._page_failed(generation, page, exc),
         )
 
-    def _page_arrived(
-        self, generation: int, page: int, wanted: Sequence[int], found: list[PatientRow]
-    ) -> None:
+    def _page_arrived(self, generation: int, page: int, wanted: Sequence[int], found: Page) -> None:
         self._store(found, wanted)
         if generation != self._generation:
             return  # the list changed meanwhile: the rows are cached by id, the view asks again
@@ -218,21 +254,26 @@ class PatientsModel(QAbstractTableModel):
             self._in_flight.discard(page)  # asked again the next time the view paints it
             self.failed.emit(getattr(exc, "message", None) or str(exc))
 
-    def _store(self, found: Sequence[PatientRow], wanted: Sequence[int]) -> None:
-        for row in found:
+    def _store(self, found: Page, wanted: Sequence[int]) -> None:
+        for row in found.rows:
             self._rows.pop(row.id, None)  # re-read rows move to the young end
             self._rows[row.id] = row
+            self._phones.pop(row.id, None)
+            if row.id in found.phones:
+                self._phones[row.id] = found.phones[row.id]
             self._stale.discard(row.id)
-        got = {row.id for row in found}
+        got = {row.id for row in found.rows}
         for pid in wanted:
             if pid not in got:
                 self._gone.add(pid)
-                self._rows.pop(pid, None)
-                self._stale.discard(pid)
+                self._forget(pid)
         while len(self._rows) > self._cache_limit:
-            oldest = next(iter(self._rows))
-            del self._rows[oldest]
-            self._stale.discard(oldest)
+            self._forget(next(iter(self._rows)))
+
+    def _forget(self, pid: int) -> None:
+        self._rows.pop(pid, None)
+        self._phones.pop(pid, None)
+        self._stale.discard(pid)
 
     # -- what the view asks -----------------------------------------------------------------
 
@@ -260,14 +301,14 @@ class PatientsModel(QAbstractTableModel):
             self._request_page(row // self._page_size)
         return cached
 
-    def _date_text(self, on: date | None) -> str:
+    def date_text(self, on: date | None) -> str:
         if on is None:
             return ""
         return self._locale.toString(
             QDate(on.year, on.month, on.day), QLocale.FormatType.ShortFormat
         )
 
-    def _datetime_text(self, at: datetime | None) -> str:
+    def datetime_text(self, at: datetime | None) -> str:
         if at is None:
             return ""
         local = at.astimezone(self._zone)
@@ -282,14 +323,14 @@ class PatientsModel(QAbstractTableModel):
         if column == Column.NAME:
             return ", ".join(part for part in (r.last_name, r.first_name) if part)
         if column == Column.BIRTH_DATE:
-            return self._date_text(r.date_of_birth)
+            return self.date_text(r.date_of_birth)
         if column == Column.PHONE:
-            return r.phone or ""
+            return self._phones.get(r.id, r.phone or "")
         if column == Column.EMAIL:
             return r.email or ""
         if column == Column.NEXT:
-            return self._datetime_text(r.next_start)
-        return self._locale.toString(r.no_shows)
+            return self.datetime_text(r.next_start)
+        return self._locale.toString(r.no_shows) if r.no_shows else ""  # only what matters
 
     # -- QAbstractTableModel ----------------------------------------------------------------
 
@@ -340,7 +381,13 @@ class PatientsModel(QAbstractTableModel):
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Overrides QAbstractItemModel.headerData: the column titles."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and section == Column.NEXT:
+            return self.tr("The next booked or confirmed appointment, in {zone} time").format(
+                zone=self._zone.key
+            )
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         titles = {
             Column.NAME: self.tr("Name"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Appointment
+from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError, InvalidInput
 from medbookings_desktop.domain.patients import Channel, Patient, normalize_email, normalize_phone
@@ -58,7 +58,7 @@ from medbookings_desktop.services import patients, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.vcards import patient_card
 from medbookings_desktop.ui.day_model import status_word
-from medbookings_desktop.ui.patients_model import Column, PatientsModel, Role
+from medbookings_desktop.ui.patients_model import Column, PatientsModel, Role, phone_text
 from medbookings_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,13 @@ class HistoryLine:
 @dataclass(frozen=True)
 class PatientDetails:
     patient: Patient
-    upcoming: tuple[HistoryLine, ...]  # soonest first
-    past: tuple[HistoryLine, ...]  # latest first
+    upcoming: tuple[HistoryLine, ...]  # from now on, any status, soonest first
+    past: tuple[HistoryLine, ...]  # started before now, latest first
     no_shows: int
+    phone: str  # as the desk writes it
 
 
-def load_details(ctx: Context, patient_id: int) -> PatientDetails:
+def load_details(ctx: Context, patient_id: int, region: str = "GB") -> PatientDetails:
     """Runs on a pool thread: the patient, their appointments with names, the no-show count."""
     patient = patients.get(ctx, patient_id)
     history = patients.history(ctx, patient_id)
@@ -102,21 +103,22 @@ def load_details(ctx: Context, patient_id: int) -> PatientDetails:
         HistoryLine(a, services.get(a.service_id, ""), providers.get(a.provider_id, ""))
         for a in history
     ]
+    # a future appointment stays under "upcoming" when cancelled, marked so
     upcoming = sorted(
-        (
-            ln
-            for ln in lines
-            if ln.appointment.start >= now and ln.appointment.status in UPCOMING_STATUSES
-        ),
-        key=lambda ln: ln.appointment.start,
+        (ln for ln in lines if ln.appointment.start >= now), key=lambda ln: ln.appointment.start
     )
-    shown = {id(ln) for ln in upcoming}
     past = sorted(
-        (ln for ln in lines if id(ln) not in shown),
+        (ln for ln in lines if ln.appointment.start < now),
         key=lambda ln: ln.appointment.start,
         reverse=True,
     )
-    return PatientDetails(patient, tuple(upcoming), tuple(past), patients.no_show_count(history))
+    return PatientDetails(
+        patient,
+        tuple(upcoming),
+        tuple(past),
+        patients.no_show_count(history),
+        phone_text(patient.phone, region),
+    )
 
 
 class _Field(QObject):
@@ -217,16 +219,21 @@ class PatientsView(QWidget):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         columns = self.table.horizontalHeader()
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        columns.setStretchLastSection(True)
-        em = self.fontMetrics().horizontalAdvance("M")
-        for column, width in (
-            (Column.NAME, 16),
-            (Column.BIRTH_DATE, 7),
-            (Column.PHONE, 10),
-            (Column.EMAIL, 16),
-            (Column.NEXT, 10),
-        ):
-            self.table.setColumnWidth(column, width * em)
+        columns.setStretchLastSection(False)
+        # widths from sample text in the clinic's formats: never measured over the rows
+        metrics = self.table.fontMetrics()
+        samples = {
+            Column.NAME: "Abernathy-Whitfield, Alexandra",
+            Column.BIRTH_DATE: self.model.date_text(date(2000, 12, 28)),
+            Column.PHONE: "+1 202-555-0142",
+            Column.EMAIL: "alexandra.abernathy@example.org",
+            Column.NEXT: self.model.datetime_text(datetime(2000, 12, 28, 23, 59, tzinfo=UTC)),
+            Column.NO_SHOWS: "99",
+        }
+        for column, sample in samples.items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
+            self.table.setColumnWidth(column, width + 3 * metrics.averageCharWidth())
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -240,6 +247,10 @@ class PatientsView(QWidget):
         splitter.addWidget(self._build_details())
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        # the list gets room for all its columns first; the details take what is left
+        list_width = sum(self.table.columnWidth(c) for c in range(len(Column)))
+        splitter.setSizes([list_width + 2 * self.fontMetrics().averageCharWidth(), 420])
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -390,7 +401,7 @@ class PatientsView(QWidget):
         tree.setRootIsDecorated(False)
         tree.setUniformRowHeights(True)
         tree.setHeaderLabels(
-            [self.tr("When"), self.tr("Service"), self.tr("With"), self.tr("Status")]
+            [self.tr("When"), self.tr("Status"), self.tr("Service"), self.tr("With")]
         )
         return tree
 
@@ -507,6 +518,8 @@ class PatientsView(QWidget):
         patient_id = self.model.data(current, Role.PATIENT_ID) if current.isValid() else None
         if patient_id is None:
             return
+        if patient_id != self._select_after_load:
+            self._select_after_load = None  # chosen since the save: the list must not jump back
         if self._patient is not None and self._patient.id == patient_id and not self._creating:
             return
         if self._dirty():
@@ -552,9 +565,9 @@ class PatientsView(QWidget):
     def show_patient(self, patient_id: int) -> None:
         """Read the patient and their appointments in the background, then fill the pane."""
         self._details_request += 1
-        request, ctx = self._details_request, self._ctx
+        request, ctx, region = self._details_request, self._ctx, self._clinic.phone_region
         self._tasks.run(
-            lambda: load_details(ctx, patient_id),
+            lambda: load_details(ctx, patient_id, region),
             lambda details: self._fill(request, details),
             lambda exc: self._details_failed(request, exc),
         )
@@ -575,7 +588,7 @@ class PatientsView(QWidget):
         self.first_name.setText(p.first_name)
         self.last_name.setText(p.last_name)
         self.date_of_birth.setText(self._date_input(p.date_of_birth))
-        self.phone.setText(p.phone or "")
+        self.phone.setText(details.phone)
         self.email.setText(p.email or "")
         self.channel.setCurrentIndex(max(self.channel.findData(p.preferred_channel.value), 0))
         self.consent_sms.setChecked(p.consent_sms)
@@ -605,9 +618,9 @@ class PatientsView(QWidget):
                 QTreeWidgetItem(
                     [
                         self.datetime_text(a.start),
+                        status_word(a.status),
                         line.service_name,
                         line.provider_name,
-                        status_word(a.status),
                     ]
                 )
             )

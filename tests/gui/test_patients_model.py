@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.services import patients, setup
-from medbookings_desktop.ui.patients_model import Column, PatientsModel, Role
+from medbookings_desktop.ui.patients_model import Column, PatientsModel, Role, phone_text
 from medbookings_desktop.ui.tasks import TaskRunner
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
 
@@ -138,10 +138,10 @@ def test_a_refresh_marks_rows_stale_and_rereads_without_a_reset(
     with qtbot.waitSignal(model.loaded):
         model.refresh()
     # stale rows still show what was read until the new page arrives
-    assert model.data(model.index(row, Column.PHONE)) == "+442079460123"
+    assert model.data(model.index(row, Column.PHONE)) == "020 7946 0123"
     with qtbot.waitSignal(model.page_loaded):
         pass
-    assert model.data(model.index(row, Column.PHONE)) == "+442079460777"
+    assert model.data(model.index(row, Column.PHONE)) == "020 7946 0777"
     assert model.pages_read == before + 1
     assert resets == []
 
@@ -217,3 +217,20 @@ def test_flags_and_headers(listed: Listed) -> None:
         for c in range(model.columnCount())
     ]
     assert titles == ["Name", "Date of birth", "Phone", "E-mail", "Next appointment", "No-shows"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "region", "shown"),
+    [
+        ("+442079460123", "GB", "020 7946 0123"),
+        ("+12025550142", "GB", "+1 202-555-0142"),
+        ("+12025550142", "US", "(202) 555-0142"),
+        ("+442079460123", "US", "+44 20 7946 0123"),
+        (None, "GB", ""),
+        ("not a number", "GB", "not a number"),
+    ],
+)
+def test_phone_numbers_are_shown_as_the_desk_writes_them(
+    stored: str | None, region: str, shown: str
+) -> None:
+    assert phone_text(stored, region) == shown
