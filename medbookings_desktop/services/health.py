@@ -24,11 +24,11 @@ MESSAGE_KINDS = (
 )
 CALENDAR_KINDS = (OutboxKind.CALENDAR_UPSERT, OutboxKind.CALENDAR_DELETE)
 
-# service -> (name shown, the outbox kinds it works through)
-SERVICES: dict[str, tuple[str, tuple[OutboxKind, ...]]] = {
-    "sendgrid": ("SendGrid (e-mail)", MESSAGE_KINDS),
-    "twilio": ("Twilio (SMS, WhatsApp)", MESSAGE_KINDS),
-    "google_calendar": ("Google Calendar", CALENDAR_KINDS),
+# service -> (name shown, the channels whose messages wait for it; None: the calendar rows)
+SERVICES: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "sendgrid": ("SendGrid (e-mail)", ("email",)),
+    "twilio": ("Twilio (SMS, WhatsApp)", ("sms", "whatsapp")),
+    "google_calendar": ("Google Calendar", None),
 }
 
 
@@ -49,6 +49,9 @@ class _LogRepo(Protocol):
 
 class _QueueRepo(Protocol):
     def queue(self, kinds: Iterable[OutboxKind], now: datetime) -> tuple[int, datetime | None]: ...
+    def queue_by_channel(
+        self, kinds: Iterable[OutboxKind], now: datetime
+    ) -> dict[str, tuple[int, datetime | None]]: ...
 
 
 class _PausedRepo(Protocol):
@@ -96,14 +99,17 @@ def services(ctx: Context) -> list[ServiceHealth]:
         engine_uow = cast(_EngineUow, uow)
         summary = engine_uow.integration_log.summary(now - WINDOW)
         paused = engine_uow.attention.paused_services()
-        queues = {
-            kinds: engine_uow.deliveries.queue(kinds, now)
-            for kinds in {kinds for _, kinds in SERVICES.values()}
-        }
+        by_channel = engine_uow.deliveries.queue_by_channel(MESSAGE_KINDS, now)
+        calendar = engine_uow.deliveries.queue(CALENDAR_KINDS, now)
     result = []
-    for service, (name, kinds) in SERVICES.items():
+    for service, (name, channels) in SERVICES.items():
         calls = summary.get(service)
-        depth, oldest = queues[kinds]
+        if channels is None:
+            depth, oldest = calendar
+        else:
+            found = [by_channel[c] for c in channels if c in by_channel]
+            depth = sum(n for n, _ in found)
+            oldest = min((o for _, o in found if o is not None), default=None)
         result.append(
             ServiceHealth(
                 service=service,

@@ -37,7 +37,8 @@ def _log(c: SmallClinic, *calls: CallRecord) -> None:
         uow.commit()
 
 
-def test_health_figures_per_service(small: SmallClinic) -> None:
+def test_health_figures_per_service(clinic: SmallClinic) -> None:
+    small = clinic
     now = small.clock.now
     _log(
         small,
@@ -61,8 +62,9 @@ def test_health_figures_per_service(small: SmallClinic) -> None:
     assert (sg.calls_last_hour, sg.errors_last_hour) == (2, 1)
     assert sg.error_rate == 0.5 and sg.state == "failing"
     assert sg.last_error == "timed out"
-    # the confirmation and the provider's notice are due now; the reminders later
-    assert sg.queue_depth == 2 and sg.oldest_pending == now
+    # due now: Ada's confirmation (she prefers SMS) and Dr A's notice (by e-mail)
+    assert sg.queue_depth == 1 and sg.oldest_pending == now
+    assert by["twilio"].queue_depth == 1
     assert by["twilio"].last_success is None and by["twilio"].state == "failing"
     assert by["google_calendar"].queue_depth == 1  # the calendar export
     assert attention.count(small.ctx) == 0

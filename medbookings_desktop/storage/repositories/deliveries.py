@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
@@ -253,6 +253,29 @@ class DeliveryRepository:
         )
         n, oldest = self.conn.execute(q).one()
         return int(n), _utc(oldest)
+
+    def queue_by_channel(
+        self, kinds: Iterable[OutboxKind], now: datetime
+    ) -> dict[str, tuple[int, datetime | None]]:
+        """Due messages not yet sent, by the channel they will most likely take: the
+        patient's preferred one; a provider's notice goes by e-mail."""
+        AP, PA = t.appointments, t.patients
+        channel = case(
+            (OB.c.target.like("provider:%"), literal("email")), else_=PA.c.preferred_channel
+        ).label("channel")
+        q = (
+            select(channel, func.count(), func.min(OB.c.due_at))
+            .select_from(OB)
+            .join(AP, AP.c.id == OB.c.appointment_id)
+            .join(PA, PA.c.id == AP.c.patient_id)
+            .where(
+                OB.c.state.in_([OutboxState.PENDING.value, OutboxState.SENDING.value]),
+                OB.c.kind.in_([k.value for k in kinds]),
+                OB.c.due_at <= now,
+            )
+            .group_by(channel)
+        )
+        return {str(c): (int(n), _utc(oldest)) for c, n, oldest in self.conn.execute(q)}
 
     # -- patient replies -------------------------------------------------------------------
 
