@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from medbookings_desktop.domain.errors import InvalidInput
@@ -157,3 +157,21 @@ def new_patient(
         notes=notes,
         id=patient_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """One line of the patient list: enough to show, nothing to edit."""
+
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    phone: str | None
+    email: str | None
+    no_shows: int
+    next_start: datetime | None  # the next booked or confirmed appointment, UTC
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from typing import Any, Protocol, cast
+from dataclasses import replace
+from datetime import date
+from typing import Any
 
 from medbookings_desktop.domain.appointments import Appointment, Status
 from medbookings_desktop.domain.errors import InvalidInput
-from medbookings_desktop.domain.patients import Channel, Patient, new_patient
-from medbookings_desktop.domain.search import PatientQuery, parse_query
+from medbookings_desktop.domain.patients import Channel, Patient, PatientRow, new_patient
+from medbookings_desktop.domain.search import parse_query
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.snapshots import diff, snapshot
-
-
-@dataclass(frozen=True, slots=True)
-class PatientRow:
-    """One line of the patient list: enough to show, nothing to edit."""
-
-    id: int
-    first_name: str
-    last_name: str
-    date_of_birth: date | None
-    phone: str | None
-    email: str | None
-    no_shows: int
-    next_start: datetime | None  # the next booked or confirmed appointment, UTC
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-class PatientListing(Protocol):
-    """What the patient list needs from the patient repository (storage implements it)."""
-
-    def ids(self, query: PatientQuery | None = None) -> list[int]: ...
-    def rows(self, ids: Sequence[int], now: datetime) -> list[PatientRow]: ...
-
 
 # Audit entries name what changed about a patient, not the personal values themselves.
 _PERSONAL = ("first_name", "last_name", "date_of_birth", "phone", "email", "notes")
@@ -138,14 +112,14 @@ def ids(ctx: Context, text: str = "") -> list[int]:
         if query.empty:
             return []
     with ctx.read() as uow:
-        return cast(PatientListing, uow.patients).ids(query)
+        return uow.patients.ids(query)
 
 
 def rows(ctx: Context, ids: Sequence[int]) -> list[PatientRow]:
     """A page of the list in the order of `ids`, with no-shows and the next appointment."""
     now = ctx.now()
     with ctx.read() as uow:
-        return cast(PatientListing, uow.patients).rows(ids, now)
+        return uow.patients.rows(ids, now)
 
 
 def get(ctx: Context, patient_id: int) -> Patient:

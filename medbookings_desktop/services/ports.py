@@ -29,7 +29,7 @@ from medbookings_desktop.domain.clinic import (
     WorkingHours,
 )
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
-from medbookings_desktop.domain.patients import Patient
+from medbookings_desktop.domain.patients import Patient, PatientRow
 from medbookings_desktop.domain.search import PatientQuery
 
 
@@ -121,6 +121,8 @@ class PatientRepo(Protocol):
     def update(self, patient: Patient, now: datetime) -> Patient: ...
     def count(self) -> int: ...
     def search(self, query: PatientQuery, limit: int = 20) -> builtins.list[Patient]: ...
+    def ids(self, query: PatientQuery | None = None) -> builtins.list[int]: ...
+    def rows(self, ids: Sequence[int], now: datetime) -> builtins.list[PatientRow]: ...
 
 
 class AppointmentRepo(Protocol):

@@ -30,9 +30,9 @@ from PySide6.QtCore import (
 )
 
 from medbookings_desktop.domain.clinic import ClinicSettings
+from medbookings_desktop.domain.patients import PatientRow
 from medbookings_desktop.services import patients
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.services.patients import PatientRow
 from medbookings_desktop.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex

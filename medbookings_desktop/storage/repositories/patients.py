@@ -21,9 +21,8 @@ from sqlalchemy import column as sql_column
 
 from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Status
 from medbookings_desktop.domain.errors import NotFound
-from medbookings_desktop.domain.patients import Patient
+from medbookings_desktop.domain.patients import Patient, PatientRow
 from medbookings_desktop.domain.search import PatientQuery
-from medbookings_desktop.services.patients import PatientRow
 from medbookings_desktop.storage import rows
 from medbookings_desktop.storage import tables as t
 
