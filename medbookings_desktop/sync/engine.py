@@ -214,8 +214,8 @@ class Engine:
     # -- 1. interrupted attempts -----------------------------------------------------------
 
     def _is_stale(self, d: Delivery, now: datetime) -> bool:
-        if d.engine == self.identity:
-            return False  # ours, in hand (a pass never leaves one behind)
+        # a pass starts with nothing in hand, so even our own attempts here are leftovers
+        # (a database error after the vendor call); they too wait out the lease
         return d.started_at <= now - self.config.lease or _process_gone(d.engine)
 
     def recover(self, now: datetime, report: RunReport) -> None:
