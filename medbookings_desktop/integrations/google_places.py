@@ -9,6 +9,7 @@ Nothing here touches Qt: callers run it off the UI thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Mapping
@@ -157,10 +158,8 @@ class PlacesClient:
             raise PlacesOffline("Address lookup is not reachable (no network?).") from None
         if resp.status_code >= 400:
             detail = ""
-            try:
+            with contextlib.suppress(ValueError):
                 detail = str(resp.json().get("error", {}).get("message", ""))
-            except ValueError:
-                pass
             if resp.status_code in (401, 403):
                 msg = "Address lookup refused the Google Places API key."
             elif resp.status_code == 429:
