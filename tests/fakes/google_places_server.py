@@ -78,6 +78,13 @@ PLACES: dict[str, dict[str, Any]] = {
 }
 
 
+def _header(request: Request, name: str) -> str:
+    for key, value in request.headers.items():
+        if key.lower() == name.lower():
+            return value
+    return ""
+
+
 class FakePlaces(FakeVendor):
     name = "Google Places"
 
@@ -96,7 +103,7 @@ class FakePlaces(FakeVendor):
         return Response(status, self.error_body(status, message))
 
     def route(self, request: Request) -> Response:
-        if request.headers.get("X-Goog-Api-Key") != self.api_key:
+        if _header(request, "X-Goog-Api-Key") != self.api_key:
             return self._err(403, "API key not valid. Please pass a valid API key.")
         if request.method == "POST" and request.path == "/v1/places:autocomplete":
             return self._autocomplete(request)
@@ -134,7 +141,7 @@ class FakePlaces(FakeVendor):
         return Response(200, {"suggestions": suggestions} if suggestions else {})
 
     def _details(self, request: Request, place_id: str) -> Response:
-        mask = request.headers.get("X-Goog-FieldMask", "")
+        mask = _header(request, "X-Goog-FieldMask")
         if not mask:
             return self._err(400, "FieldMask is a required parameter")
         self.field_masks.append(mask)
