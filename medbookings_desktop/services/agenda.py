@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.appointments import Appointment
-from medbookings_desktop.domain.availability import resolve_wall_time
-from medbookings_desktop.domain.clinic import Location, Provider
+from medbookings_desktop.domain.availability import (
+    DatedWallClock,
+    WallClockRule,
+    expand_dated,
+    expand_rules,
+    resolve_wall_time,
+)
+from medbookings_desktop.domain.clinic import Break, ExtraHours, Location, Provider, WorkingHours
+from medbookings_desktop.domain.intervals import Interval, normalize
+from medbookings_desktop.services import calendars
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.ports import DaySpan
 
@@ -136,3 +145,123 @@ def _day_spans(
             )
         )
     return spans
+
+
+# -- hours on the desk's calendar -----------------------------------------------------------
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A labelled span (UTC) that takes a provider's time: a break, time off, a busy entry."""
+
+    start: datetime
+    end: datetime
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHours:
+    """One provider's hours over some local days: worked time and what interrupts it (UTC)."""
+
+    provider_id: int
+    working: tuple[Interval, ...]
+    breaks: tuple[Block, ...]
+    time_off: tuple[Block, ...]
+    busy: tuple[Block, ...]
+
+
+def hours_between(
+    ctx: Context, first: date, last: date, *, provider_ids: Sequence[int] | None = None
+) -> dict[int, ProviderHours]:
+    """Each provider's working periods, breaks, time off and busy blocks on the clinic's local
+    dates `first`..`last`, clipped to those days (weekly rules expanded in each location's
+    zone, so a DST day has its real length). `provider_ids` None: the active providers."""
+    with ctx.read() as uow:
+        snap = ctx.setup.snapshot(uow)
+        tz = ZoneInfo(snap.settings.zone)
+        lo = resolve_wall_time(first, time(0), tz)
+        hi = resolve_wall_time(last + timedelta(days=1), time(0), tz, is_end=True)
+        pids = (
+            list(provider_ids)
+            if provider_ids is not None
+            else [p.id for p in snap.active_providers() if p.id is not None]
+        )
+        extras: dict[int, list[ExtraHours]] = defaultdict(list)
+        offs: dict[int, list[Block]] = defaultdict(list)
+        busy: dict[int, list[Block]] = defaultdict(list)
+        if pids:
+            around = (first - timedelta(days=1), last + timedelta(days=1))
+            for x in uow.schedule.extra_hours(pids, *around):
+                extras[x.provider_id].append(x)
+            for off in uow.schedule.time_off(pids, lo, hi):
+                offs[off.provider_id].append(Block(off.start, off.end, off.reason))
+            for b in uow.schedule.busy_blocks(pids, lo, hi):
+                busy[b.provider_id].append(Block(b.start, b.end, b.label))
+    zones = {loc.id: loc.zone for loc in snap.locations}
+    out: dict[int, ProviderHours] = {}
+    for pid in pids:
+        key = ("desk-hours", pid, first, last)
+        weekly = snap.memo.get(key)
+        if weekly is None:
+            weekly = snap.memo[key] = _weekly(
+                snap.hours.get(pid, ()), snap.breaks.get(pid, ()), zones, first, last
+            )
+        hours, breaks = weekly
+        dated = [DatedWallClock(x.day, x.start, x.end, zones[x.location_id]) for x in extras[pid]]
+        working = normalize([*hours, *expand_dated(dated, first - ONE_DAY, last + ONE_DAY)])
+        out[pid] = ProviderHours(
+            provider_id=pid,
+            working=tuple(_clip_intervals(working, lo, hi)),
+            breaks=tuple(_clip_blocks(breaks, lo, hi)),
+            time_off=tuple(_clip_blocks(sorted(offs[pid], key=_block_start), lo, hi)),
+            busy=tuple(_clip_blocks(sorted(busy[pid], key=_block_start), lo, hi)),
+        )
+    return out
+
+
+def _weekly(
+    hours: Sequence[WorkingHours],
+    breaks: Sequence[Break],
+    zones: Mapping[int | None, str],
+    first: date,
+    last: date,
+) -> tuple[list[Interval], list[Block]]:
+    """Weekly hours and labelled breaks on the local dates around `first`..`last`."""
+    lo, hi = first - ONE_DAY, last + ONE_DAY
+    by_zone: dict[str, list[WorkingHours]] = defaultdict(list)
+    for h in hours:
+        by_zone[zones[h.location_id]].append(h)
+    worked: list[Interval] = []
+    for zone, rules in by_zone.items():
+        worked += calendars.expand_hours(rules, zone, lo, hi)
+    out_breaks = [
+        Block(iv.start, iv.end, b.label)
+        for b in breaks
+        for iv in expand_rules(
+            [WallClockRule(b.weekday, b.start, b.end, zones[b.location_id])], lo, hi
+        )
+        if iv.end > iv.start
+    ]
+    return normalize(worked), sorted(out_breaks, key=_block_start)
+
+
+def _block_start(block: Block) -> datetime:
+    return block.start
+
+
+def _clip_intervals(items: Sequence[Interval], lo: datetime, hi: datetime) -> list[Interval]:
+    return [
+        Interval(max(iv.start, lo), min(iv.end, hi))
+        for iv in items
+        if iv.end > lo and iv.start < hi
+    ]
+
+
+def _clip_blocks(items: Sequence[Block], lo: datetime, hi: datetime) -> list[Block]:
+    return [
+        Block(max(b.start, lo), min(b.end, hi), b.label)
+        for b in items
+        if b.end > lo and b.start < hi
+    ]

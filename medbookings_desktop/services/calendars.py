@@ -202,3 +202,10 @@ class CalendarSource:
                 )
             )
         return out
+
+
+def expand_hours(
+    hours: Sequence[WorkingHours], zone: str, first: date, last: date
+) -> list[Interval]:
+    """Weekly working hours (in `zone`) on each local date in [first, last], within validity."""
+    return _expand_hours(hours, zone, first, last)

@@ -1,13 +1,15 @@
 """The day's appointments as a table: one column per provider, that provider's tiles down it.
 
 Row r of column c is the r-th appointment (by start) of provider c; cells past a provider's
-last appointment hold nothing. Loading runs on the task helper; the model is only ever
-changed on the UI thread, when a load's result arrives.
+last appointment hold nothing. Each column also carries its provider's hours for the day
+(working periods, breaks, time off, busy blocks) for the view to shade. Loading runs on the
+task helper; the model is only ever changed on the UI thread, when a load's result arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
@@ -22,10 +24,11 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from medbookings_desktop.domain.appointments import Status
+from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Status
 from medbookings_desktop.services import agenda, setup
-from medbookings_desktop.services.agenda import AgendaLine
+from medbookings_desktop.services.agenda import AgendaLine, ProviderHours
 from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.calendar_filters import ColourBy, Filters
 from medbookings_desktop.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -38,6 +41,7 @@ class Role(IntEnum):
     START = Qt.ItemDataRole.UserRole + 4  # aware datetime in the clinic's zone
     END = Qt.ItemDataRole.UserRole + 5
     PROVIDER_COLOUR = Qt.ItemDataRole.UserRole + 6  # "#rrggbb"
+    TILE_COLOUR = Qt.ItemDataRole.UserRole + 7  # the provider's or the service's, as chosen
 
 
 def status_word(status: Status) -> str:
@@ -62,9 +66,14 @@ def appointments_text(count: int) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """A provider on a day: the day view has one per provider, the week view one per day."""
+
     provider_id: int
     name: str
     colour: str
+    on: date = date.min
+    location_ids: frozenset[int] = frozenset()
+    service_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -72,26 +81,46 @@ class DayData:
     on: date
     columns: tuple[Column, ...]
     lines: tuple[AgendaLine, ...]
+    hours: Mapping[int, ProviderHours] = field(default_factory=dict)
+    service_colours: Mapping[int, str] = field(default_factory=dict)
 
 
 def load_day(ctx: Context, on: date) -> DayData:
-    """Runs on a pool thread: the active providers and every line of the day, cancelled too."""
+    """Runs on a pool thread: the active providers, every line of the day (cancelled too),
+    and each provider's hours, breaks, time off and busy blocks."""
     providers = setup.active_providers(ctx)
     lines = agenda.day(ctx, on, include_cancelled=True)
-    columns = [Column(p.id, p.display_name, p.colour) for p in providers if p.id is not None]
+    columns = [
+        Column(p.id, p.display_name, p.colour, on, p.location_ids, p.service_ids)
+        for p in providers
+        if p.id is not None
+    ]
     shown = {c.provider_id for c in columns}
     # a provider made inactive still keeps the appointments already booked today
     for line in lines:
         pid = line.appointment.provider_id
         if pid not in shown:
             shown.add(pid)
-            columns.append(Column(pid, line.provider_name, "#808080"))
-    ordered = sorted(lines, key=lambda ln: (ln.appointment.start, ln.appointment.id or 0))
-    return DayData(on, tuple(columns), tuple(ordered))
+            columns.append(Column(pid, line.provider_name, "#808080", on))
+    hours = agenda.hours_between(ctx, on, on, provider_ids=sorted(shown))
+    return DayData(on, tuple(columns), tuple(_ordered(lines)), hours, service_colours(ctx))
 
 
-class DayModel(QAbstractTableModel):
-    """Provider columns; `loaded` is emitted on the UI thread once a day's data is in."""
+def service_colours(ctx: Context) -> dict[int, str]:
+    return {s.id: s.colour for s in setup.all_services(ctx) if s.id is not None}
+
+
+def _ordered(lines: list[AgendaLine]) -> list[AgendaLine]:
+    return sorted(lines, key=lambda ln: (ln.appointment.start, ln.appointment.id or 0))
+
+
+class CalendarModel(QAbstractTableModel):
+    """Columns of tiles over `DayData`; `loaded` is emitted on the UI thread once data is in.
+
+    A reload that keeps the same columns changes the model in place (rows added or removed at
+    the bottom, tiles moved with their persistent indexes, dataChanged for changed tiles), so
+    the view keeps its selection and scroll position; new columns reset it.
+    """
 
     loaded = Signal()
     failed = Signal(str)
@@ -103,36 +132,147 @@ class DayModel(QAbstractTableModel):
         self.zone = ZoneInfo(zone)
         self._data = DayData(date.min, (), ())
         self._show_cancelled = False
+        self._filters = Filters()
+        self._colour_by = ColourBy.PROVIDER
+        self._columns: tuple[Column, ...] = ()  # the columns the filters leave
         self._cells: list[list[AgendaLine]] = []
+        self._rows = 0
         self._latest = 0  # the newest load asked for; older results are dropped
 
-    # -- loading ----------------------------------------------------------------------------
+    # -- loading (subclasses say what to fetch) ----------------------------------------------
+
+    def _fetch(self, ctx: Context, on: date) -> DayData:
+        raise NotImplementedError
+
+    def _column_key(self, column: Column) -> Any:
+        return column.provider_id
+
+    def _line_key(self, line: AgendaLine) -> Any:
+        return line.appointment.provider_id
 
     def load(self, on: date) -> None:
         """Read `on` in the background; the model changes when the result arrives."""
         self._latest += 1
-        request, ctx = self._latest, self._ctx  # the job gets values, never the model
+        request, ctx, fetch = self._latest, self._ctx, self._fetch  # values, never the model
         self._tasks.run(
-            lambda: load_day(ctx, on),
+            lambda: fetch(ctx, on),
             lambda data: self._apply(request, data),
             lambda exc: self._failed(request, exc),
         )
 
     def reload(self) -> None:
-        self.load(self._data.on)
+        """Read the shown day again; changes come in place, keeping selection and scroll."""
+        if self._data.on != date.min:
+            self.load(self._data.on)
 
     def _apply(self, request: int, data: DayData) -> None:
         if request != self._latest:
             return
-        self.beginResetModel()
-        self._data = data
-        self._regroup()
-        self.endResetModel()
+        self._show(data)
         self.loaded.emit()
 
     def _failed(self, request: int, exc: BaseException) -> None:
         if request == self._latest:
             self.failed.emit(getattr(exc, "message", None) or str(exc))
+
+    def _show(self, data: DayData) -> None:
+        columns = self._filtered_columns(data)
+        cells = self._group(data, columns)
+        if data.on != self._data.on or columns != self._columns:
+            self.beginResetModel()
+            self._data, self._columns, self._cells = data, columns, cells
+            self._rows = max((len(c) for c in cells), default=0)
+            self.endResetModel()
+            return
+        self._update_in_place(data, cells)
+
+    def _update_in_place(self, data: DayData, cells: list[list[AgendaLine]]) -> None:
+        old_cells = self._cells
+        old_ids = [[ln.appointment.id for ln in col] for col in old_cells]
+        new_ids = [[ln.appointment.id for ln in col] for col in cells]
+        rows = max((len(c) for c in cells), default=0)
+        self._data = data
+        if old_ids != new_ids:
+            if rows > self._rows:
+                # empty cells first: the tiles then move into them
+                self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
+                self._rows = rows
+                self.endInsertRows()
+            where = {
+                ln.appointment.id: (r, c) for c, col in enumerate(cells) for r, ln in enumerate(col)
+            }
+            self.layoutAboutToBeChanged.emit()
+            for old in self.persistentIndexList():
+                line = self._at(old_cells, old.row(), old.column())
+                if line is None:
+                    continue
+                found = where.get(line.appointment.id)
+                self.changePersistentIndex(
+                    old, self.index(*found) if found is not None else QModelIndex()
+                )
+            self._cells = cells
+            self.layoutChanged.emit()
+            if rows < self._rows:
+                self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
+                self._rows = rows
+                self.endRemoveRows()
+        else:
+            self._cells = cells
+        before = {ln.appointment.id: ln for col in old_cells for ln in col}
+        for c, col in enumerate(cells):
+            for r, line in enumerate(col):
+                if before.get(line.appointment.id) != line:
+                    index = self.index(r, c)
+                    self.dataChanged.emit(index, index)
+
+    @staticmethod
+    def _at(cells: list[list[AgendaLine]], row: int, column: int) -> AgendaLine | None:
+        if 0 <= column < len(cells) and 0 <= row < len(cells[column]):
+            return cells[column][row]
+        return None
+
+    def _filtered_columns(self, data: DayData) -> tuple[Column, ...]:
+        f = self._filters
+        if not f.active:
+            return data.columns
+        booked: dict[Any, list[AgendaLine]] = {}
+        for line in data.lines:
+            booked.setdefault(self._line_key(line), []).append(line)
+
+        def keep(column: Column) -> bool:
+            if f.provider_id is not None and column.provider_id != f.provider_id:
+                return False
+            mine = booked.get(self._column_key(column), [])
+            if (
+                f.location_id is not None
+                and f.location_id not in column.location_ids
+                and not any(ln.appointment.location_id == f.location_id for ln in mine)
+            ):
+                return False
+            if f.service_id is not None and f.service_id not in column.service_ids:
+                return any(ln.appointment.service_id == f.service_id for ln in mine)
+            return True
+
+        return tuple(c for c in data.columns if keep(c))
+
+    def _shows(self, line: AgendaLine) -> bool:
+        appt, f = line.appointment, self._filters
+        if appt.status is Status.CANCELLED and not self._show_cancelled:
+            return False
+        if f.location_id is not None and not appt.online and appt.location_id != f.location_id:
+            return False
+        return f.service_id is None or appt.service_id == f.service_id
+
+    def _group(self, data: DayData, columns: tuple[Column, ...]) -> list[list[AgendaLine]]:
+        col_of = {self._column_key(c): i for i, c in enumerate(columns)}
+        cells: list[list[AgendaLine]] = [[] for _ in columns]
+        for line in data.lines:
+            c = col_of.get(self._line_key(line))
+            if c is not None and self._shows(line):
+                cells[c].append(line)
+        return cells
+
+    # -- what is shown ----------------------------------------------------------------------
 
     @property
     def day(self) -> date:
@@ -143,25 +283,47 @@ class DayModel(QAbstractTableModel):
         return self._show_cancelled
 
     def set_show_cancelled(self, show: bool) -> None:
-        if show == self._show_cancelled:
-            return
-        self.beginResetModel()
-        self._show_cancelled = show
-        self._regroup()
-        self.endResetModel()
+        if show != self._show_cancelled:
+            self._show_cancelled = show
+            self._show(self._data)
 
-    def _regroup(self) -> None:
-        col_of = {c.provider_id: i for i, c in enumerate(self._data.columns)}
-        self._cells = [[] for _ in self._data.columns]
-        for line in self._data.lines:
-            if line.appointment.status is Status.CANCELLED and not self._show_cancelled:
-                continue
-            self._cells[col_of[line.appointment.provider_id]].append(line)
+    @property
+    def filters(self) -> Filters:
+        return self._filters
+
+    def set_filters(self, filters: Filters) -> None:
+        if filters != self._filters:
+            self._filters = filters
+            self._show(self._data)
+
+    @property
+    def colour_by(self) -> ColourBy:
+        return self._colour_by
+
+    def set_colour_by(self, colour_by: ColourBy) -> None:
+        if colour_by != self._colour_by:
+            self._colour_by = colour_by
+            if self._rows and self._columns:
+                self.dataChanged.emit(
+                    self.index(0, 0),
+                    self.index(self._rows - 1, len(self._columns) - 1),
+                    [Role.TILE_COLOUR],
+                )
 
     # -- what the view asks -----------------------------------------------------------------
 
     def columns(self) -> tuple[Column, ...]:
-        return self._data.columns
+        return self._columns
+
+    def column_day(self, column: int) -> date:
+        """The local date a column shows (every column of the day view: the day)."""
+        return self._data.on
+
+    def hours_for(self, column: int) -> ProviderHours | None:
+        """The column's provider's working periods, breaks, time off and busy blocks."""
+        if not 0 <= column < len(self._columns):
+            return None
+        return self._data.hours.get(self._columns[column].provider_id)
 
     def lines_in(self, column: int) -> list[AgendaLine]:
         return self._cells[column]
@@ -176,23 +338,25 @@ class DayModel(QAbstractTableModel):
     def line(self, index: Index) -> AgendaLine | None:
         if not index.isValid():
             return None
-        cells = self._cells[index.column()]
-        return cells[index.row()] if index.row() < len(cells) else None
+        return self._at(self._cells, index.row(), index.column())
 
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.zone)
 
+    def tile_colour(self, line: AgendaLine, column: int) -> str:
+        if self._colour_by is ColourBy.SERVICE:
+            return self._data.service_colours.get(line.appointment.service_id, "#808080")
+        return self._columns[column].colour
+
     # -- QAbstractTableModel ----------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Overrides QAbstractItemModel.rowCount: the longest provider column."""
-        if parent.isValid():
-            return 0
-        return max((len(c) for c in self._cells), default=0)
+        """Overrides QAbstractItemModel.rowCount: the longest column."""
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Overrides QAbstractItemModel.columnCount: one per provider."""
-        return 0 if parent.isValid() else len(self._data.columns)
+        """Overrides QAbstractItemModel.columnCount: one per column the filters leave."""
+        return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Overrides QAbstractItemModel.data: the tile's text and the raw line for painting."""
@@ -215,14 +379,21 @@ class DayModel(QAbstractTableModel):
         if role == Role.END:
             return self.local(appt.end)
         if role == Role.PROVIDER_COLOUR:
-            return self._data.columns[index.column()].colour
+            return self._columns[index.column()].colour
+        if role == Role.TILE_COLOUR:
+            return self.tile_colour(line, index.column())
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        """Overrides QAbstractItemModel.flags: only cells holding an appointment select."""
-        if self.line(index) is None:
+        """Overrides QAbstractItemModel.flags: only cells holding an appointment select;
+        booked and confirmed ones (which can still move) drag."""
+        line = self.line(index)
+        if line is None:
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if line.appointment.status in UPCOMING_STATUSES:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
 
     def headerData(
         self,
@@ -230,17 +401,20 @@ class DayModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """Overrides QAbstractItemModel.headerData: provider name and the day's count."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._cells):
+        """Overrides QAbstractItemModel.headerData: the column's name and the day's count."""
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
-        column = self._data.columns[section]
+        column = self._columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.name
+            return self.column_title(section)
         if role == Qt.ItemDataRole.ToolTipRole:
             return appointments_text(self.count(section))
         if role == Role.PROVIDER_COLOUR:
             return column.colour
         return None
+
+    def column_title(self, column: int) -> str:
+        return self._columns[column].name
 
     def count(self, column: int) -> int:
         """Appointments that hold the provider's time (cancelled ones do not count)."""
@@ -259,3 +433,10 @@ class DayModel(QAbstractTableModel):
             service=line.service_name,
             provider=line.provider_name,
         )
+
+
+class DayModel(CalendarModel):
+    """One column per provider on one day."""
+
+    def _fetch(self, ctx: Context, on: date) -> DayData:
+        return load_day(ctx, on)

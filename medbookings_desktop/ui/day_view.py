@@ -1,24 +1,33 @@
-"""The day calendar: paints the DayModel's tiles on a time grid (no widget per appointment).
+"""The day calendar: paints a calendar model's tiles on a time grid (no widget per appointment).
 
-Time runs down the left in the clinic's zone, one column per provider. The header row and
-the time gutter stay put while the grid scrolls under them. Colours come from the platform
-palette, so a dark theme stays readable; status colours are the same in both and always come
-with a word.
+Time runs down the left in the clinic's zone, one column per provider (or per day, in the
+week view). The header row and the time gutter stay put while the grid scrolls under them.
+Each column shades what its provider does not work: outside hours greyed, breaks and busy
+calendar entries hatched with their label, time off shaded and labelled. Colours come from the
+platform palette, so a dark theme stays readable; status colours are the same in both and
+always come with a word.
+
+A tile that can still move is dragged to another time or column: a ghost shows where it
+would land, snapped to the clinic's slot grid, and the drop asks for the move with
+`move_requested`; the tile itself stays put until the database says the move happened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetrics,
     QHelpEvent,
     QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -26,11 +35,12 @@ from PySide6.QtGui import (
     QRegion,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QAbstractItemView, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 
 from medbookings_desktop.domain.appointments import Status
-from medbookings_desktop.services.agenda import AgendaLine
-from medbookings_desktop.ui.day_model import DayModel, Role, appointments_text, status_word
+from medbookings_desktop.domain.availability import resolve_wall_time
+from medbookings_desktop.services.agenda import AgendaLine, Block
+from medbookings_desktop.ui.day_model import CalendarModel, Role, appointments_text, status_word
 
 STATUS_COLOURS: dict[Status, str] = {
     Status.BOOKED: "#3b82f6",
@@ -42,13 +52,38 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.CANCELLED: "#9ca3af",
 }
 NOW_COLOUR = "#e11d48"
+BUSY_COLOUR = "#2563eb"  # Google busy entries: a blue hatch, never mistaken for a tile
 DAY_START_HOUR = 7  # shown even when the first appointment is later
 DAY_END_HOUR = 19
 MIN_COLUMN_WIDTH = 170
 
 
+@dataclass(frozen=True, slots=True)
+class Shade:
+    """One shaded span of a column, as painted: `kind` is outside, break, time_off or busy."""
+
+    kind: str
+    rect: QRect
+    label: str
+
+
+@dataclass
+class _Drag:
+    appointment_id: int
+    line: AgendaLine
+    from_column: int
+    grab_dy: int  # where in the tile it was taken, so the tile's top follows the pointer
+    column: int = -1
+    start: datetime | None = None  # the snapped target, clinic zone
+
+
 class DayView(QAbstractItemView):
-    """A QAbstractItemView over DayModel: provider columns on a quarter-hour grid."""
+    """A QAbstractItemView over a CalendarModel: columns on a quarter-hour grid."""
+
+    # appointment id, target provider id, target start (aware): a drop or Ctrl+Up/Down
+    move_requested = Signal(int, int, object)
+    # the local date of a double-clicked column (the week view opens that day)
+    day_activated = Signal(object)
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,17 +97,42 @@ class DayView(QAbstractItemView):
         self._first_hour = DAY_START_HOUR
         self._last_hour = DAY_END_HOUR
         self._lanes: dict[tuple[int, int], tuple[int, int]] = {}
+        self._grid = timedelta(minutes=15)
+        self._press: tuple[QModelIndex, QPoint, int] | None = None
+        self._drag: _Drag | None = None
         # the now-line moves; a repaint a minute is all it costs
         self._tick = QTimer(self)
         self._tick.setInterval(60_000)
         self._tick.timeout.connect(self.viewport().update)
         self._tick.start()
 
+    # -- model ----------------------------------------------------------------------------------
+
+    def setModel(self, model: Any) -> None:
+        """Overrides QAbstractItemView.setModel: tiles moved in place re-lay the columns."""
+        super().setModel(model)
+        if isinstance(model, CalendarModel):
+            model.layoutChanged.connect(self._relayout)
+            model.rowsInserted.connect(self._relayout)
+            model.rowsRemoved.connect(self._relayout)
+            model.dataChanged.connect(self._relayout)
+            model.loaded.connect(self._relayout)
+
+    def _relayout(self, *_: Any) -> None:
+        self._fit_hours()
+        self._lanes = self._layout_lanes()
+        self.updateGeometries()
+        self.viewport().update()
+
+    def set_slot_grid(self, grid: timedelta) -> None:
+        """The clinic's slot grid: where a dragged tile snaps and what Ctrl+Up/Down steps."""
+        self._grid = grid
+
     # -- geometry -----------------------------------------------------------------------------
 
-    def day_model(self) -> DayModel | None:
+    def day_model(self) -> CalendarModel | None:
         model = self.model()
-        return model if isinstance(model, DayModel) else None
+        return model if isinstance(model, CalendarModel) else None
 
     def _line_height(self) -> int:
         return QFontMetrics(self.font()).height()
@@ -91,7 +151,10 @@ class DayView(QAbstractItemView):
         model = self.day_model()
         n = max(1, model.columnCount() if model else 1)
         free = self.viewport().width() - self._gutter_width()
-        return max(MIN_COLUMN_WIDTH, free // n)
+        return max(self._min_column_width(), free // n)
+
+    def _min_column_width(self) -> int:
+        return MIN_COLUMN_WIDTH
 
     def _content_size(self) -> QSize:
         model = self.day_model()
@@ -102,16 +165,29 @@ class DayView(QAbstractItemView):
             self._header_height() + round(minutes * self._px_per_minute()) + 1,
         )
 
-    def _y_for(self, local: datetime) -> int:
-        day = self._shown_day()
-        midnight = datetime(day.year, day.month, day.day, tzinfo=local.tzinfo)
+    def _column_day(self, column: int) -> date:
+        model = self.day_model()
+        if model is None:
+            return date.min
+        if 0 <= column < model.columnCount():
+            return model.column_day(column)
+        return model.day
+
+    def _y_for(self, local: datetime, on: date | None = None) -> int:
+        """The y of a clinic-zone time on the grid of local date `on` (the shown day)."""
+        day = self._shown_day() if on is None else on
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
         # wall-clock minutes, so a DST day still lines up with its hour labels
-        minutes = (local.replace(tzinfo=None) - midnight.replace(tzinfo=None)).total_seconds() / 60
+        minutes = (local.replace(tzinfo=UTC) - midnight).total_seconds() / 60
         offset = minutes - self._first_hour * 60
         return self._header_height() + round(offset * self._px_per_minute()) - self._vscroll()
 
     def _x_for(self, column: int) -> int:
         return self._gutter_width() + column * self._column_width() - self._hscroll()
+
+    def _grid_bottom(self) -> int:
+        minutes = (self._last_hour - self._first_hour) * 60
+        return self._header_height() + round(minutes * self._px_per_minute()) - self._vscroll()
 
     def _vscroll(self) -> int:
         return self.verticalScrollBar().value()
@@ -124,17 +200,23 @@ class DayView(QAbstractItemView):
         return model.day if model else date.min
 
     def _fit_hours(self) -> None:
-        """Widen the grid to the day's earliest and latest appointment."""
+        """Widen the grid to the earliest and latest appointment or working period."""
         model = self.day_model()
         first, last = DAY_START_HOUR, DAY_END_HOUR
         if model is not None:
             for c in range(model.columnCount()):
-                for line in model.lines_in(c):
-                    start = model.local(line.appointment.start)
-                    end = model.local(line.appointment.end)
-                    first = min(first, start.hour)
-                    last_hour = end.hour + (1 if end.minute or end.date() > start.date() else 0)
-                    last = max(last, 24 if end.date() > self._shown_day() else last_hour)
+                day = model.column_day(c)
+                spans = [(ln.appointment.start, ln.appointment.end) for ln in model.lines_in(c)]
+                hours = model.hours_for(c)
+                if hours is not None:
+                    spans += [(iv.start, iv.end) for iv in hours.working]
+                for start_utc, end_utc in spans:
+                    start, end = model.local(start_utc), model.local(end_utc)
+                    if end.date() < day or start.date() > day:
+                        continue  # another day of the week's hours
+                    first = min(first, start.hour if start.date() == day else 0)
+                    last_hour = end.hour + (1 if end.minute else 0)
+                    last = max(last, 24 if end.date() > day else last_hour)
         self._first_hour, self._last_hour = first, min(24, last)
 
     def _layout_lanes(self) -> dict[tuple[int, int], tuple[int, int]]:
@@ -179,10 +261,8 @@ class DayView(QAbstractItemView):
     def reset(self) -> None:
         """Overrides QAbstractItemView.reset: a new day (or filter) refits the hours."""
         super().reset()
-        self._fit_hours()
-        self._lanes = self._layout_lanes()
-        self.updateGeometries()
-        self.viewport().update()
+        self._press = self._drag = None
+        self._relayout()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -191,8 +271,19 @@ class DayView(QAbstractItemView):
     def scroll_to_time(self, local: datetime) -> None:
         """Put `local` about a third of the way down the grid."""
         bar = self.verticalScrollBar()
-        y = self._y_for(local) + self._vscroll() - self._header_height()
+        y = self._y_for(local, local.date()) + self._vscroll() - self._header_height()
         bar.setValue(max(0, y - self.viewport().height() // 3))
+
+    def y_of(self, local: datetime) -> int:
+        """Where a clinic-zone time of the shown day is on the viewport (for tests and tools)."""
+        return self._y_for(local, local.date())
+
+    def column_rect(self, column: int) -> QRect:
+        """A column's grid area (below the header) on the viewport."""
+        top = self._header_height()
+        return QRect(
+            self._x_for(column), top, self._column_width(), max(0, self._grid_bottom() - top)
+        )
 
     # -- QAbstractItemView ----------------------------------------------------------------------
 
@@ -202,20 +293,27 @@ class DayView(QAbstractItemView):
         line = model.line(index) if model else None
         if model is None or line is None:
             return QRect()
-        top = self._y_for(model.local(line.appointment.start))
-        bottom = self._y_for(model.local(line.appointment.end))
+        on = model.column_day(index.column())
+        top = self._y_for(model.local(line.appointment.start), on)
+        bottom = self._y_for(model.local(line.appointment.end), on)
         lane, lanes = self._lanes.get((index.row(), index.column()), (0, 1))
         width = (self._column_width() - 4) // lanes
         x = self._x_for(index.column()) + 2 + lane * width
         return QRect(x, top + 1, width - 1, max(bottom - top - 2, 6))
 
+    def column_at(self, point: QPoint) -> int:
+        """The column under a viewport point, or -1."""
+        model = self.day_model()
+        if model is None or point.x() < self._gutter_width():
+            return -1
+        column = (point.x() - self._gutter_width() + self._hscroll()) // self._column_width()
+        return column if 0 <= column < model.columnCount() else -1
+
     def indexAt(self, point: QPoint) -> QModelIndex:
         """Overrides QAbstractItemView.indexAt: the topmost tile under the point."""
         model = self.day_model()
-        if model is None or point.y() < self._header_height() or point.x() < self._gutter_width():
-            return QModelIndex()
-        column = (point.x() - self._gutter_width() + self._hscroll()) // self._column_width()
-        if not 0 <= column < model.columnCount():
+        column = self.column_at(point)
+        if model is None or point.y() < self._header_height() or column < 0:
             return QModelIndex()
         found = QModelIndex()
         for row in range(len(model.lines_in(column))):
@@ -278,7 +376,10 @@ class DayView(QAbstractItemView):
                 assert at is not None
                 best = min(
                     range(len(lines)),
-                    key=lambda r: abs(lines[r].appointment.start - at.appointment.start),
+                    key=lambda r: abs(
+                        _time_of_day(model.local(lines[r].appointment.start))
+                        - _time_of_day(model.local(at.appointment.start))
+                    ),
                 )
                 return model.index(best, col)
             col += step
@@ -309,26 +410,211 @@ class DayView(QAbstractItemView):
         return region
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._drag is not None and event.key() == Qt.Key.Key_Escape:
+            self.cancel_drag()
+            return
+        ctrl_only = event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        if ctrl_only and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            # the keyboard's drag: one slot-grid step earlier or later
+            self._nudge(-1 if event.key() == Qt.Key.Key_Up else 1)
+            return
         # letters are status shortcuts on the window's actions, never keyboard search
         if event.text().isalpha() and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
             event.ignore()
             return
         super().keyPressEvent(event)
 
+    def _nudge(self, steps: int) -> None:
+        model = self.day_model()
+        index = self.currentIndex()
+        line = model.line(index) if model else None
+        if model is None or line is None or not self.selectionModel().isSelected(index):
+            return
+        if not model.flags(index) & Qt.ItemFlag.ItemIsDragEnabled:
+            return
+        appt = line.appointment
+        start = model.local(appt.start)
+        wall = start.replace(tzinfo=None) + self._grid * steps
+        target = resolve_wall_time(wall.date(), wall.time(), model.zone).astimezone(model.zone)
+        self.move_requested.emit(appt.id or -1, appt.provider_id, target)
+
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             index = self.indexAt(event.pos())
             model = self.day_model()
+            shade = self.shade_at(event.pos()) if not index.isValid() else None
             if model is not None and self._corner().contains(event.pos()):
                 text = self.tr("Times in {zone}").format(zone=model.zone.key)
                 QToolTip.showText(event.globalPos(), text)
             elif index.isValid() and model is not None:
                 QToolTip.showText(event.globalPos(), model.data(index, Qt.ItemDataRole.ToolTipRole))
+            elif shade is not None and shade.label:
+                QToolTip.showText(event.globalPos(), shade.label)
             else:
                 QToolTip.hideText()
                 event.ignore()
             return True
         return super().viewportEvent(event)
+
+    # -- drag and drop ----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        super().mousePressEvent(event)
+        self._press = None
+        model = self.day_model()
+        index = self.indexAt(event.position().toPoint())
+        if (
+            model is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and index.isValid()
+            and model.flags(index) & Qt.ItemFlag.ItemIsDragEnabled
+        ):
+            pos = event.position().toPoint()
+            self._press = (index, pos, pos.y() - self.visualRect(index).top())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            index, start, grab_dy = self._press
+            if self._drag is None:
+                if (pos - start).manhattanLength() < QApplication.startDragDistance():
+                    return
+                model = self.day_model()
+                line = model.line(index) if model else None
+                if line is None or line.appointment.id is None:
+                    self._press = None
+                    return
+                self._drag = _Drag(line.appointment.id, line, index.column(), grab_dy)
+            self._update_drag(pos)
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, self._press = self._drag, None
+        if drag is None:
+            super().mouseReleaseEvent(event)
+            return
+        self._update_drag(event.position().toPoint())
+        self._drag = None
+        self.viewport().update()
+        model = self.day_model()
+        if model is None or drag.column < 0 or drag.start is None:
+            return
+        provider_id = model.columns()[drag.column].provider_id
+        appt = drag.line.appointment
+        if drag.start == model.local(appt.start) and provider_id == appt.provider_id:
+            return  # dropped where it was
+        self.move_requested.emit(drag.appointment_id, provider_id, drag.start)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        column = self.column_at(event.position().toPoint())
+        if column >= 0 and not self.indexAt(event.position().toPoint()).isValid():
+            self.day_activated.emit(self._column_day(column))
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def cancel_drag(self) -> None:
+        self._press = self._drag = None
+        self.viewport().update()
+
+    def dragging(self) -> bool:
+        return self._drag is not None
+
+    def drop_target(self) -> tuple[int, datetime] | None:
+        """While dragging: the column and the snapped clinic-zone start the ghost shows."""
+        if self._drag is None or self._drag.column < 0 or self._drag.start is None:
+            return None
+        return self._drag.column, self._drag.start
+
+    def _update_drag(self, pos: QPoint) -> None:
+        drag, model = self._drag, self.day_model()
+        if drag is None or model is None:
+            return
+        column = self.column_at(pos)
+        if column < 0:
+            column = drag.column if drag.column >= 0 else drag.from_column
+        on = model.column_day(column)
+        top = pos.y() - drag.grab_dy
+        minutes = (top - self._header_height() + self._vscroll()) / self._px_per_minute()
+        minutes += self._first_hour * 60
+        grid = max(1, int(self._grid.total_seconds() // 60))
+        snapped = round(minutes / grid) * grid
+        length = drag.line.appointment.end - drag.line.appointment.start
+        latest = 24 * 60 - max(grid, int(length.total_seconds() // 60))
+        snapped = max(0, min(snapped, latest))
+        wall = time(snapped // 60, snapped % 60)
+        drag.column = column
+        drag.start = resolve_wall_time(on, wall, model.zone).astimezone(model.zone)
+        self.viewport().update()
+
+    # -- hours ------------------------------------------------------------------------------------
+
+    def shades(self, column: int) -> list[Shade]:
+        """What column `column` shades, as painted: outside hours, breaks, time off, busy."""
+        model = self.day_model()
+        if model is None or not 0 <= column < model.columnCount():
+            return []
+        area = self.column_rect(column)
+        on = model.column_day(column)
+        lo = resolve_wall_time(on, time(0), model.zone)
+        hi = resolve_wall_time(on + timedelta(days=1), time(0), model.zone, is_end=True)
+        hours = model.hours_for(column)
+
+        def rect(start: datetime, end: datetime) -> QRect | None:
+            start, end = max(start, lo), min(end, hi)
+            if end <= start:
+                return None
+            top = self._y_for(model.local(start), on)
+            bottom = self._y_for(model.local(end), on) if end < hi else area.bottom() + 1
+            return QRect(area.left(), top, area.width(), bottom - top)
+
+        out: list[Shade] = []
+        # what is not worked, between the worked periods
+        edges = [lo]
+        for iv in hours.working if hours else ():
+            edges += [iv.start, iv.end]
+        edges.append(hi)
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
+            found = rect(start, end)
+            if found is not None:
+                out.append(Shade("outside", found, self.tr("Outside working hours")))
+        if hours is not None:
+            for kind, blocks in (
+                ("time_off", hours.time_off),
+                ("break", hours.breaks),
+                ("busy", hours.busy),
+            ):
+                out += self._block_shades(kind, blocks, rect)
+        return out
+
+    def _block_shades(
+        self,
+        kind: str,
+        blocks: Sequence[Block],
+        rect: Callable[[datetime, datetime], QRect | None],
+    ) -> list[Shade]:
+        defaults = {
+            "time_off": self.tr("Time off"),
+            "break": self.tr("Break"),
+            "busy": self.tr("Busy (Google)"),
+        }
+        out = []
+        for block in blocks:
+            found = rect(block.start, block.end)
+            if found is not None:
+                label = block.label or defaults[kind]
+                if kind == "time_off" and block.label:
+                    label = self.tr("Time off: {reason}").format(reason=block.label)
+                out.append(Shade(kind, found, label))
+        return out
+
+    def shade_at(self, point: QPoint) -> Shade | None:
+        """The topmost shaded span under a viewport point (breaks and busy over outside)."""
+        found = None
+        for shade in self.shades(self.column_at(point)):
+            if shade.rect.contains(point):
+                found = shade
+        return found
 
     # -- painting -------------------------------------------------------------------------------
 
@@ -341,10 +627,14 @@ class DayView(QAbstractItemView):
         if model is not None and model.columnCount() == 0 and model.day != date.min:
             self._paint_empty(painter)
         elif model is not None:
+            shades = [self.shades(c) for c in range(model.columnCount())]
+            self._paint_shades(painter, shades, ("outside", "time_off"))
             self._paint_grid(painter, model)
+            self._paint_shades(painter, shades, ("break", "busy"))
             for column in range(model.columnCount()):
                 for row in range(len(model.lines_in(column))):
                     self._paint_tile(painter, model, model.index(row, column))
+            self._paint_ghost(painter, model)
             self._paint_now_line(painter, model)
             self._paint_header(painter, model)
         self._paint_gutter(painter)
@@ -352,18 +642,87 @@ class DayView(QAbstractItemView):
             self._paint_now_marker(painter, model)
         painter.end()
 
+    def _paint_shades(
+        self, painter: QPainter, shades: list[list[Shade]], kinds: tuple[str, ...]
+    ) -> None:
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        mid = pal.color(QPalette.ColorRole.Mid)
+        outside = _blend(mid, base, 0.30)
+        off = _blend(mid, base, 0.55)
+        hatch = QColor(text)
+        hatch.setAlphaF(0.30)
+        busy = _blend(QColor(BUSY_COLOUR), base, 0.12)
+        busy_hatch = QColor(BUSY_COLOUR)
+        busy_hatch.setAlphaF(0.45)
+        clip = QRect(
+            self._gutter_width(),
+            self._header_height(),
+            self.viewport().width(),
+            self.viewport().height(),
+        )
+        painter.save()
+        painter.setClipRect(clip)
+        small = QFont(self.font())
+        small.setItalic(True)
+        painter.setFont(small)
+        lh = self._line_height()
+        for column in shades:
+            for shade in column:
+                if shade.kind not in kinds or not shade.rect.intersects(clip):
+                    continue
+                r = shade.rect
+                if shade.kind == "outside":
+                    painter.fillRect(r, outside)
+                    continue
+                if shade.kind == "time_off":
+                    painter.fillRect(r, off)
+                elif shade.kind == "break":
+                    painter.fillRect(r, _blend(mid, base, 0.15))
+                    painter.fillRect(r, QBrush(hatch, Qt.BrushStyle.BDiagPattern))
+                else:
+                    painter.fillRect(r, busy)
+                    painter.fillRect(r, QBrush(busy_hatch, Qt.BrushStyle.FDiagPattern))
+                    edge = QColor(BUSY_COLOUR)
+                    painter.setPen(QPen(edge, 1, Qt.PenStyle.DashLine))
+                    painter.drawRect(r.adjusted(2, 0, -3, -1))
+                if r.height() >= lh:
+                    label = QRect(r.left() + 6, r.top() + 1, r.width() - 12, lh)
+                    metrics = QFontMetrics(small)
+                    shown = metrics.elidedText(
+                        shade.label, Qt.TextElideMode.ElideRight, label.width()
+                    )
+                    back = QColor(base)
+                    back.setAlphaF(0.85)
+                    painter.fillRect(
+                        QRect(
+                            label.left() - 2, label.top(), metrics.horizontalAdvance(shown) + 4, lh
+                        ),
+                        back,
+                    )
+                    painter.setPen(text)
+                    painter.drawText(label, Qt.AlignmentFlag.AlignLeft, shown)
+        painter.restore()
+
     def _paint_empty(self, painter: QPainter) -> None:
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
         painter.drawText(
             self.viewport().rect().adjusted(self._gutter_width() + 20, 20, -20, -20),
             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            self.tr(
-                "No providers yet. Add the clinic's providers and hours with "
-                "“medbookings setup apply”, or try the demo clinic with “medbookings demo”."
-            ),
+            self._empty_text(),
         )
 
-    def _paint_grid(self, painter: QPainter, model: DayModel) -> None:
+    def _empty_text(self) -> str:
+        model = self.day_model()
+        if model is not None and model.filters.active:
+            return self.tr("No provider matches the filters. Choose “Any” to see them all.")
+        return self.tr(
+            "No providers yet. Add the clinic's providers and hours with "
+            "“medbookings setup apply”, or try the demo clinic with “medbookings demo”."
+        )
+
+    def _paint_grid(self, painter: QPainter, model: CalendarModel) -> None:
         pal = self.palette()
         text = pal.color(QPalette.ColorRole.Text)
         strong, faint = QColor(text), QColor(text)
@@ -376,10 +735,10 @@ class DayView(QAbstractItemView):
             for quarter in range(4):
                 if hour == self._last_hour and quarter:
                     break
-                at = datetime(day.year, day.month, day.day, tzinfo=model.zone) + timedelta(
+                at = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
                     hours=hour, minutes=15 * quarter
                 )
-                y = self._y_for(at)
+                y = self._y_for(at, day)
                 painter.setPen(QPen(strong if quarter == 0 else faint, 1))
                 painter.drawLine(self._gutter_width(), y, min(right, width), y)
         painter.setPen(QPen(strong, 1))
@@ -388,7 +747,7 @@ class DayView(QAbstractItemView):
             x = self._x_for(column)
             painter.drawLine(x, top, x, self.viewport().height())
 
-    def _paint_tile(self, painter: QPainter, model: DayModel, index: QModelIndex) -> None:
+    def _paint_tile(self, painter: QPainter, model: CalendarModel, index: QModelIndex) -> None:
         line: AgendaLine | None = model.line(index)
         rect = self.visualRect(index)
         if line is None or not rect.intersects(self.viewport().rect()):
@@ -399,7 +758,9 @@ class DayView(QAbstractItemView):
         painter.save()
         if status is Status.CANCELLED:
             painter.setOpacity(0.45)
-        fill = QColor(model.data(index, Role.PROVIDER_COLOUR))
+        elif self._drag is not None and self._drag.appointment_id == line.appointment.id:
+            painter.setOpacity(0.5)  # its ghost shows where it goes
+        fill = QColor(model.data(index, Role.TILE_COLOUR))
         fill = _blend(fill, pal.color(QPalette.ColorRole.Base), 0.22)
         painter.fillRect(rect, fill)
         edge = QRect(rect.left(), rect.top(), 5, rect.height())
@@ -415,8 +776,44 @@ class DayView(QAbstractItemView):
         self._paint_tile_text(painter, model, line, rect.adjusted(9, 2, -4, -2))
         painter.restore()
 
+    def _paint_ghost(self, painter: QPainter, model: CalendarModel) -> None:
+        """Where a dragged tile would land, with its new time written in it."""
+        target = self.drop_target()
+        if target is None or self._drag is None:
+            return
+        column, start = target
+        appt = self._drag.line.appointment
+        end = model.local(start.astimezone(UTC) + (appt.end - appt.start))
+        on = model.column_day(column)
+        top = self._y_for(start, on)
+        bottom = self._y_for(end, on)
+        rect = QRect(
+            self._x_for(column) + 2, top + 1, self._column_width() - 5, max(bottom - top - 2, 6)
+        )
+        pal = self.palette()
+        highlight = pal.color(QPalette.ColorRole.Highlight)
+        painter.save()
+        fill = QColor(highlight)
+        fill.setAlphaF(0.25)
+        painter.fillRect(rect, fill)
+        painter.setPen(QPen(highlight, 2, Qt.PenStyle.DashLine))
+        painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        text = self.tr("{start}–{end} {name}").format(
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+            name=self._drag.line.patient_name,
+        )
+        area = rect.adjusted(8, 2, -4, -2)
+        shown = QFontMetrics(bold).elidedText(text, Qt.TextElideMode.ElideRight, area.width())
+        painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, shown)
+        painter.restore()
+
     def _paint_tile_text(
-        self, painter: QPainter, model: DayModel, line: AgendaLine, area: QRect
+        self, painter: QPainter, model: CalendarModel, line: AgendaLine, area: QRect
     ) -> None:
         pal = self.palette()
         status = line.appointment.status
@@ -455,33 +852,36 @@ class DayView(QAbstractItemView):
             )
             y += lh
 
-    def _now_y(self, model: DayModel) -> int | None:
-        """Where the now-line runs, or None when now is not on the grid shown."""
+    def _now_columns(self, model: CalendarModel) -> tuple[int, list[int]] | None:
+        """The now-line's y and the columns showing today, or None when none does."""
         now = model.local(self._now())
-        if now.date() != self._shown_day():
+        columns = [c for c in range(model.columnCount()) if model.column_day(c) == now.date()]
+        if not columns:
             return None
-        y = self._y_for(now)
-        return y if self._header_height() <= y < self.viewport().height() else None
+        y = self._y_for(now, now.date())
+        return (y, columns) if self._header_height() <= y < self.viewport().height() else None
 
-    def _paint_now_line(self, painter: QPainter, model: DayModel) -> None:
-        y = self._now_y(model)
-        if y is not None:
+    def _paint_now_line(self, painter: QPainter, model: CalendarModel) -> None:
+        found = self._now_columns(model)
+        if found is not None:
+            y, columns = found
             painter.setPen(QPen(QColor(NOW_COLOUR), 2))
-            painter.drawLine(self._gutter_width(), y, self._x_for(model.columnCount()), y)
+            for column in columns:
+                painter.drawLine(self._x_for(column), y, self._x_for(column + 1), y)
 
-    def _paint_now_marker(self, painter: QPainter, model: DayModel) -> None:
+    def _paint_now_marker(self, painter: QPainter, model: CalendarModel) -> None:
         """A dot where the now-line leaves the time gutter, so it reads as "now", not a border."""
-        y = self._now_y(model)
-        if y is None:
+        found = self._now_columns(model)
+        if found is None:
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(NOW_COLOUR))
-        painter.drawEllipse(QPoint(self._gutter_width(), y), 5, 5)
+        painter.drawEllipse(QPoint(self._gutter_width(), found[0]), 5, 5)
         painter.restore()
 
-    def _paint_header(self, painter: QPainter, model: DayModel) -> None:
+    def _paint_header(self, painter: QPainter, model: CalendarModel) -> None:
         pal = self.palette()
         height = self._header_height()
         painter.fillRect(
@@ -497,7 +897,9 @@ class DayView(QAbstractItemView):
             painter.fillRect(chip, QColor(info.colour))
             painter.setPen(pal.color(QPalette.ColorRole.ButtonText))
             painter.setFont(bold)
-            name = QFontMetrics(bold).elidedText(info.name, Qt.TextElideMode.ElideRight, width - 28)
+            name = QFontMetrics(bold).elidedText(
+                model.column_title(column), Qt.TextElideMode.ElideRight, width - 28
+            )
             painter.drawText(QRect(x + 22, 5, width - 28, lh), Qt.AlignmentFlag.AlignLeft, name)
             painter.setFont(self.font())
             count = appointments_text(model.count(column))
@@ -519,10 +921,9 @@ class DayView(QAbstractItemView):
         painter.setPen(pal.color(QPalette.ColorRole.WindowText))
         painter.setFont(self.font())
         model = self.day_model()
-        zone = model.zone if model else None
         day = self._shown_day()
         lh = self._line_height()
-        if zone is not None and day != date.min:
+        if model is not None and day != date.min:
             # the corner names the zone the times are in (BST, CET ...); its tooltip in full
             painter.drawText(
                 self._corner().adjusted(0, 0, -8, 0),
@@ -531,7 +932,7 @@ class DayView(QAbstractItemView):
             )
             painter.setClipRect(QRect(0, top, width, self.viewport().height() - top))
             for hour in range(self._first_hour, self._last_hour):
-                y = self._y_for(datetime(day.year, day.month, day.day, hour, tzinfo=zone))
+                y = self._y_for(datetime(day.year, day.month, day.day, hour, tzinfo=UTC), day)
                 painter.drawText(
                     QRect(0, y + 2, width - 8, lh), Qt.AlignmentFlag.AlignRight, f"{hour:02d}:00"
                 )
@@ -549,6 +950,10 @@ class DayView(QAbstractItemView):
         if model is None or day == date.min:
             return ""
         return datetime(day.year, day.month, day.day, 12, tzinfo=model.zone).tzname() or ""
+
+
+def _time_of_day(local: datetime) -> int:
+    return local.hour * 60 + local.minute
 
 
 def _blend(colour: QColor, base: QColor, amount: float) -> QColor:
