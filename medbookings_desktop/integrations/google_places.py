@@ -79,6 +79,15 @@ def base_url_from_env(default: str = DEFAULT_BASE_URL, env: Mapping[str, str] | 
     return (env.get(URL_ENV) or "").strip() or default
 
 
+def _settings_base_url() -> str:
+    from medbookings_desktop.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().google_places_base_url
+    except SettingsError:
+        return DEFAULT_BASE_URL
+
+
 def _component(components: list[dict[str, Any]], kind: str, *, short: bool = False) -> str:
     for comp in components:
         if kind in comp.get("types", []):
@@ -130,16 +139,35 @@ class PlacesClient:
         region: str = "",
         session: requests.Session | None = None,
     ) -> None:
-        self.api_key = api_key if api_key is not None else get_secret(PLACES_API_KEY)
-        self.base_url = (base_url or base_url_from_env()).rstrip("/") + "/"
+        """`api_key` None: read from the keyring on first use (off the UI thread);
+        `base_url` None: MEDBOOKINGS_GOOGLE_PLACES_URL, else the settings, else Google's."""
+        self._api_key = api_key
+        self._key_read = api_key is not None
+        self._base_url = base_url
         self.timeout = timeout
         self.language = language
         self.region = region
         self._http = session or requests.Session()
 
     @property
+    def api_key(self) -> str | None:
+        if not self._key_read:
+            self._api_key = get_secret(PLACES_API_KEY)
+            self._key_read = True
+        return self._api_key
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            self._base_url = base_url_from_env(_settings_base_url())
+        return self._base_url.rstrip("/") + "/"
+
+    @property
     def enabled(self) -> bool:
         return bool(self.api_key)
+
+    def close(self) -> None:
+        self._http.close()
 
     def _headers(self, field_mask: str | None = None) -> dict[str, str]:
         if not self.api_key:

@@ -7,6 +7,8 @@ token used across a session's autocomplete calls and the details call that ends 
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import defaultdict
 from typing import Any
 
@@ -95,6 +97,36 @@ class FakePlaces(FakeVendor):
         # session token -> the calls made with it, in order ("autocomplete:<input>", "details:<id>")
         self.sessions: dict[str, list[str]] = defaultdict(list)
         self.field_masks: list[str] = []
+        self._held: dict[str, threading.Event] = {}
+        self.waiting: list[str] = []  # inputs whose answers were held back
+
+    def hold(self, text: str) -> threading.Event:
+        """Keep autocomplete answers for `text` back until the returned event is set (a slow
+        answer that arrives after newer typing); `stop()` lets them go too."""
+        gate = threading.Event()
+        self._held[text] = gate
+        return gate
+
+    def handle(self, request: Request) -> Any:
+        if request.path == "/v1/places:autocomplete" and self._held:
+            try:
+                text = str((json.loads(request.body or b"{}")).get("input") or "")
+            except ValueError:
+                text = ""
+            gate = self._held.get(text)
+            if gate is not None:
+                self.waiting.append(text)
+                while not gate.wait(0.05) and not self._stopping.is_set():
+                    pass
+        return super().handle(request)
+
+    @property
+    def autocomplete_inputs(self) -> list[str]:
+        return [
+            str((r.json or {}).get("input"))
+            for r in list(self.requests)
+            if r.path == "/v1/places:autocomplete"
+        ]
 
     def error_body(self, status: int, message: str) -> Any:
         return {"error": {"code": status, "message": message, "status": "INVALID_ARGUMENT"}}

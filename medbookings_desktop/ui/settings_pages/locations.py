@@ -1,8 +1,14 @@
-"""Locations page: the clinic's sites, with plain address fields."""
+"""Locations page: the clinic's sites, with address fields an address lookup can fill.
+
+The lookup (Google Places) fills name, address, town, region, postcode, country and phone;
+the place id, coordinates, website and opening hours it also gives are shown under the form
+and kept in `picked_place` (the locations table has no columns for them yet). Without a key
+or a network the address fields are plain fields and a note says lookup is off.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -26,8 +32,10 @@ from PySide6.QtWidgets import (
 
 from medbookings_desktop.domain.clinic import ClinicSettings, Location
 from medbookings_desktop.domain.errors import InvalidInput
+from medbookings_desktop.integrations.google_places import PlaceDetails, PlacesClient
 from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.places_picker import PlacesPicker
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
     click_on,
@@ -93,13 +101,22 @@ class LocationsPage(QWidget):
     loaded = Signal()
 
     def __init__(
-        self, ctx: Context, tasks: TaskRunner, clinic: ClinicSettings, parent: QWidget | None = None
+        self,
+        ctx: Context,
+        tasks: TaskRunner,
+        clinic: ClinicSettings,
+        parent: QWidget | None = None,
+        *,
+        places: PlacesClient | Literal["auto"] | None = "auto",
     ) -> None:
+        """`places`: the address lookup's client; "auto" builds one from this desk's
+        keyring and settings (read off the UI thread), None turns lookup off."""
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self.clinic = clinic
         self._editing: int | None = None  # id of the location in the form, None for a new one
+        self.picked_place: PlaceDetails | None = None
 
         self.model = LocationsModel(self)
         self.list_view = QListView(self)
@@ -126,6 +143,20 @@ class LocationsPage(QWidget):
             self.address_edits[key] = edit
         self.phone_edit = QLineEdit(self)
         self.phone_edit.setAccessibleName(self.tr("Location phone"))
+        self.places = PlacesPicker(
+            tasks,
+            PlacesClient(region=clinic.phone_region, language=clinic.locale.replace("_", "-"))
+            if places == "auto"
+            else places,
+            self,
+        )
+        self.places.picked.connect(self.fill_from_place)
+        self.place_label = QLabel(self)
+        self.place_label.setAccessibleName(self.tr("Found place"))
+        self.place_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.place_label.setWordWrap(True)
+        self.place_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.place_label.hide()
         self.zone_combo = zone_combo(self, self.tr("Location time zone"))
         self.zone_combo.setToolTip(
             self.tr("Working hours at this location are read in this zone's wall clock")
@@ -143,12 +174,14 @@ class LocationsPage(QWidget):
             label.setBuddy(buddy)
             form.addRow(label, field)
 
+        add_row(self.tr("&Look up:"), self.places, self.places.edit)
         add_row(
             self.tr("&Name:"), with_problem(self.name_edit, self.problems["name"]), self.name_edit
         )
         for key, (text, _) in labels.items():
             add_row(text, self.address_edits[key], self.address_edits[key])
         add_row(self.tr("&Phone:"), self.phone_edit, self.phone_edit)
+        form.addRow("", self.place_label)
         add_row(
             self.tr("Time &zone:"),
             with_problem(self.zone_combo, self.problems["zone"]),
@@ -241,7 +274,48 @@ class LocationsPage(QWidget):
             edit.setText(str(getattr(loc, key)) if loc else "")
         self.phone_edit.setText(loc.phone if loc else "")
         set_zone(self.zone_combo, loc.zone if loc else self.clinic.zone)
+        self.picked_place = None
+        self.place_label.clear()
+        self.place_label.hide()
         self._clear_problems()
+
+    def fill_from_place(self, place: PlaceDetails) -> None:
+        """Fill the form from a looked-up place; nothing is saved until Save."""
+        self.picked_place = place
+        if place.name:
+            self.name_edit.setText(place.name)
+        values = {
+            "address_line1": place.address_line1,
+            "address_line2": place.address_line2,
+            "city": place.city,
+            "region": place.region,
+            "postal_code": place.postal_code,
+            "country": place.country,
+        }
+        for key, value in values.items():
+            self.address_edits[key].setText(value)
+        if place.phone:
+            self.phone_edit.setText(place.phone)
+        self.place_label.setText(self._place_text(place))
+        self.place_label.show()
+        self._clear_problems()
+
+    def _place_text(self, place: PlaceDetails) -> str:
+        lines = [self.tr("Google place {id}").format(id=place.place_id)]
+        if place.latitude is not None and place.longitude is not None:
+            locale = self.locale()
+            lines.append(
+                self.tr("Coordinates: {lat}, {lng}").format(
+                    lat=locale.toString(place.latitude, "f", 5),
+                    lng=locale.toString(place.longitude, "f", 5),
+                )
+            )
+        if place.website:
+            lines.append(self.tr("Website: {url}").format(url=place.website))
+        if place.opening_hours:
+            lines.append(self.tr("Opening hours:"))
+            lines.extend(place.opening_hours)
+        return "\n".join(lines)
 
     def _clear_problems(self) -> None:
         for problem in self.problems.values():
