@@ -8,7 +8,7 @@ task helper; the model is only ever changed on the UI thread, when a load's resu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
@@ -103,14 +103,14 @@ def load_day(ctx: Context, on: date) -> DayData:
             shown.add(pid)
             columns.append(Column(pid, line.provider_name, "#808080", on))
     hours = agenda.hours_between(ctx, on, on, provider_ids=sorted(shown))
-    return DayData(on, tuple(columns), tuple(_ordered(lines)), hours, service_colours(ctx))
+    return DayData(on, tuple(columns), tuple(by_start(lines)), hours, service_colours(ctx))
 
 
 def service_colours(ctx: Context) -> dict[int, str]:
     return {s.id: s.colour for s in setup.all_services(ctx) if s.id is not None}
 
 
-def _ordered(lines: list[AgendaLine]) -> list[AgendaLine]:
+def by_start(lines: list[AgendaLine]) -> list[AgendaLine]:
     return sorted(lines, key=lambda ln: (ln.appointment.start, ln.appointment.id or 0))
 
 
@@ -141,7 +141,8 @@ class CalendarModel(QAbstractTableModel):
 
     # -- loading (subclasses say what to fetch) ----------------------------------------------
 
-    def _fetch(self, ctx: Context, on: date) -> DayData:
+    def _fetcher(self) -> Callable[[Context, date], DayData]:
+        """The pure function that reads a day's data on a pool thread."""
         raise NotImplementedError
 
     def _column_key(self, column: Column) -> Any:
@@ -153,7 +154,7 @@ class CalendarModel(QAbstractTableModel):
     def load(self, on: date) -> None:
         """Read `on` in the background; the model changes when the result arrives."""
         self._latest += 1
-        request, ctx, fetch = self._latest, self._ctx, self._fetch  # values, never the model
+        request, ctx, fetch = self._latest, self._ctx, self._fetcher()  # values, not the model
         self._tasks.run(
             lambda: fetch(ctx, on),
             lambda data: self._apply(request, data),
@@ -438,5 +439,5 @@ class CalendarModel(QAbstractTableModel):
 class DayModel(CalendarModel):
     """One column per provider on one day."""
 
-    def _fetch(self, ctx: Context, on: date) -> DayData:
-        return load_day(ctx, on)
+    def _fetcher(self) -> Callable[[Context, date], DayData]:
+        return load_day

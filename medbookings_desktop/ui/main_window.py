@@ -1,23 +1,45 @@
-"""The desk's main window: the day calendar, the day it shows, and the status changes."""
+"""The desk's main window: the day and week calendars, what they show, and the changes made
+from them (status keys, drag and drop to reschedule, the context menu)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QDate, QItemSelectionModel, QLocale, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtCore import (
+    QByteArray,
+    QDate,
+    QItemSelectionModel,
+    QLocale,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
+from medbookings_desktop.domain.appointments import UPCOMING_STATUSES
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError
-from medbookings_desktop.services import booking, setup
+from medbookings_desktop.services import booking, clinic_admin, setup
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.ui.day_model import DayModel, status_word
+from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
+from medbookings_desktop.ui.day_model import CalendarModel, DayModel, status_word
 from medbookings_desktop.ui.day_view import DayView
 from medbookings_desktop.ui.tasks import TaskRunner
+from medbookings_desktop.ui.week_model import WeekModel, week_start
+from medbookings_desktop.ui.week_view import WeekView
 
 ORGANIZATION = "MedBookings"
 APPLICATION = "MedBookings Desktop"
@@ -28,7 +50,11 @@ class MainWindow(QMainWindow):
 
     `clinic` (read from the database when not given) sets the zone, the locale of dates and
     the title; `zone` overrides its zone.
+
+    `reschedule_requested(appointment_id)` asks for the booking dialog's reschedule mode.
     """
+
+    reschedule_requested = Signal(int)
 
     def __init__(
         self,
@@ -52,7 +78,27 @@ class MainWindow(QMainWindow):
         self.model = DayModel(ctx, self.tasks, zone, self)
         self.view = DayView(ctx.now, self)
         self.view.setModel(self.model)
-        self.setCentralWidget(self.view)
+        self.week_model = WeekModel(ctx, self.tasks, zone, self)
+        self.week_model.locale = self.clinic_locale
+        self.week_view = WeekView(ctx.now, self)
+        self.week_view.setModel(self.week_model)
+        for view in (self.view, self.week_view):
+            view.set_slot_grid(self.clinic.slot_grid)
+            view.move_requested.connect(self.move_appointment)
+        self.week_view.day_activated.connect(self.open_day)
+        self.filter_bar = FilterBar(self)
+        self.calendar_stack = QStackedWidget(self)
+        self.calendar_stack.addWidget(self.view)
+        self.calendar_stack.addWidget(self.week_view)
+        # the calendar as one widget (filters above the day or week), for the window's views
+        self.calendar = QWidget(self)
+        self.calendar.setObjectName("calendar")
+        layout = QVBoxLayout(self.calendar)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.calendar_stack, 1)
+        self.setCentralWidget(self.calendar)
         self.setWindowTitle(self.tr("{clinic} — MedBookings").format(clinic=self.clinic.name))
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
@@ -60,13 +106,17 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_bars(database)
-        self.model.loaded.connect(self._on_loaded)
-        self.model.failed.connect(self._show_problem)
-        self.view.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_actions)
+        for model, view in ((self.model, self.view), (self.week_model, self.week_view)):
+            model.loaded.connect(partial(self._on_loaded, model))
+            model.failed.connect(self._show_problem)
+            view.selectionModel().selectionChanged.connect(self._update_actions)
+            model.modelReset.connect(self._update_actions)
+        self.filter_bar.changed.connect(self._filters_changed)
+        self.filter_bar.colour_by_changed.connect(self._colour_by_changed)
         self._restore()
         self._update_actions()
         self.view.setFocus()  # arrows and the status keys work from the first moment
+        self._load_filter_choices()
         self.show_day(self._day)
 
     # -- building ----------------------------------------------------------------------------
@@ -89,15 +139,26 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.today_action = self._action(self.tr("&Today"), "Ctrl+T", self.go_today)
         self.previous_action = self._action(
-            self.tr("&Previous day"), "Alt+Left", lambda: self.show_day(self._day - timedelta(1))
+            self.tr("&Previous day"), "Alt+Left", lambda: self.step(-1)
         )
-        self.next_action = self._action(
-            self.tr("&Next day"), "Alt+Right", lambda: self.show_day(self._day + timedelta(1))
-        )
+        self.next_action = self._action(self.tr("&Next day"), "Alt+Right", lambda: self.step(1))
         self.cancelled_action = QAction(self.tr("Show &cancelled"), self)
         self.cancelled_action.setCheckable(True)
         self.cancelled_action.setToolTip(self.tr("Show cancelled appointments, faded"))
         self.cancelled_action.toggled.connect(self.model.set_show_cancelled)
+        self.cancelled_action.toggled.connect(self.week_model.set_show_cancelled)
+        self.day_view_action = self._action(self.tr("&Day view"), "Ctrl+1", self.show_day_view)
+        self.week_view_action = self._action(
+            self.tr("&Week view"),
+            "Ctrl+2",
+            self.show_week_view,
+            tip=self.tr("One provider's week: the selected tile's, or the filtered provider's"),
+        )
+        modes = QActionGroup(self)
+        for action in (self.day_view_action, self.week_view_action):
+            action.setCheckable(True)
+            modes.addAction(action)
+        self.day_view_action.setChecked(True)
         # spelled out: Windows and some Linux themes bind no key to QKeySequence.Quit
         self.quit_action = self._action(self.tr("&Quit"), "Ctrl+Q", self.close)
 
@@ -112,8 +173,14 @@ class MainWindow(QMainWindow):
             self.cancel_selected,
             tip=self.tr("Cancel the selected appointment, giving a reason"),
         )
-        self.cancel_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.view.addAction(self.cancel_action)
+        self._on_calendars(self.cancel_action)
+        self.reschedule_action = self._action(
+            self.tr("&Reschedule…"),
+            "R",
+            self.reschedule_selected,
+            tip=self.tr("Move the selected appointment to another free slot"),
+        )
+        self._on_calendars(self.reschedule_action)
         self.undo_action = self._action(
             self.tr("&Undo status change"),
             QKeySequence.StandardKey.Undo,
@@ -121,16 +188,20 @@ class MainWindow(QMainWindow):
             tip=self.tr("Undo your last status change"),
         )
         # right-click on a tile offers what the keys do
-        separator = QAction(self)
-        separator.setSeparator(True)
-        self.view.addAction(separator)
-        self.view.addAction(self.undo_action)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for view in (self.view, self.week_view):
+            separator = QAction(self)
+            separator.setSeparator(True)
+            view.addAction(separator)
+            view.addAction(self.undo_action)
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu(self.tr("&View"))
+        view_menu.addAction(self.day_view_action)
+        view_menu.addAction(self.week_view_action)
+        view_menu.addSeparator()
         for action in (self.today_action, self.previous_action, self.next_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
@@ -145,14 +216,20 @@ class MainWindow(QMainWindow):
             appt_menu.addAction(action)
         appt_menu.addSeparator()
         appt_menu.addAction(self.cancel_action)
+        appt_menu.addAction(self.reschedule_action)
         appt_menu.addSeparator()
         appt_menu.addAction(self.undo_action)
 
     def _status_action(self, text: str, key: str, change: str) -> QAction:
         action = self._action(text, key, lambda: self.change_status(change))
+        self._on_calendars(action)
+        return action
+
+    def _on_calendars(self, action: QAction) -> None:
+        """Keys that act on the selected tile, while a calendar has the focus."""
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.addAction(action)
-        return action
+        self.week_view.addAction(action)
 
     def _build_bars(self, database: str) -> None:
         tools = QToolBar(self.tr("Day"), self)
@@ -172,6 +249,9 @@ class MainWindow(QMainWindow):
         self.date_label.setFont(font)
         tools.addWidget(self.date_label)
         tools.addSeparator()
+        tools.addAction(self.day_view_action)
+        tools.addAction(self.week_view_action)
+        tools.addSeparator()
         tools.addAction(self.cancelled_action)
         self.addToolBar(tools)
 
@@ -189,7 +269,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.engine_label)
         self.statusBar().setAccessibleName(self.tr("Status"))
 
-    # -- days --------------------------------------------------------------------------------
+    # -- days and weeks ------------------------------------------------------------------------
 
     def clinic_today(self) -> date:
         return self.model.local(self._ctx.now()).date()
@@ -198,16 +278,85 @@ class MainWindow(QMainWindow):
     def day(self) -> date:
         return self._day
 
+    def in_week_view(self) -> bool:
+        return self.calendar_stack.currentWidget() is self.week_view
+
+    def active_view(self) -> DayView:
+        return self.week_view if self.in_week_view() else self.view
+
+    def active_model(self) -> CalendarModel:
+        return self.week_model if self.in_week_view() else self.model
+
     def go_today(self) -> None:
         self._scroll_pending = True
         self.show_day(self.clinic_today())
 
+    def step(self, steps: int) -> None:
+        """A day back or on; a week in the week view."""
+        self.show_day(self._day + timedelta(days=steps * (7 if self.in_week_view() else 1)))
+
     def show_day(self, on: date) -> None:
         self._day = on
         self.date_label.setText(self._format_day(on))
-        self.model.load(on)
+        if self.in_week_view() and self.week_model.provider_id is not None:
+            self.week_model.show_week(self.week_model.provider_id, on)
+        else:
+            self.model.load(on)
+
+    def open_day(self, on: date) -> None:
+        """The day view on `on` (a double-click on a week's day)."""
+        self.show_day_view()
+        self.show_day(on)
+
+    def show_day_view(self) -> None:
+        self.day_view_action.setChecked(True)
+        if self.in_week_view():
+            self.calendar_stack.setCurrentWidget(self.view)
+            self._set_nav_texts()
+            self.show_day(self._day)
+        self.view.setFocus()
+
+    def show_week_view(self, provider_id: int | None = None) -> None:
+        """One provider's week: `provider_id`, else the selected tile's, the filtered one's,
+        the week shown before, or the first column's."""
+        line = self.model.line(self.view.currentIndex()) if not self.in_week_view() else None
+        chosen = (
+            provider_id
+            or (line.appointment.provider_id if line is not None else None)
+            or self.filter_bar.filters().provider_id
+            or self.week_model.provider_id
+            or (self.model.columns()[0].provider_id if self.model.columns() else None)
+        )
+        if chosen is None:
+            self.day_view_action.setChecked(True)
+            self._show_problem(self.tr("No provider to show a week of yet."))
+            return
+        self.week_view_action.setChecked(True)
+        self.calendar_stack.setCurrentWidget(self.week_view)
+        self._set_nav_texts()
+        self.week_model.provider_id = chosen
+        self.show_day(self._day)
+        self.week_view.setFocus()
+
+    def _set_nav_texts(self) -> None:
+        week = self.in_week_view()
+        self.previous_action.setText(
+            self.tr("&Previous week") if week else self.tr("&Previous day")
+        )
+        self.next_action.setText(self.tr("&Next week") if week else self.tr("&Next day"))
 
     def _format_day(self, on: date) -> str:
+        if self.in_week_view():
+            first = week_start(on)
+            last = first + timedelta(days=6)
+            return self.tr("Week of {first} – {last}").format(
+                first=self.clinic_locale.toString(
+                    QDate(first.year, first.month, first.day), "d MMM"
+                ),
+                last=self.clinic_locale.toString(
+                    QDate(last.year, last.month, last.day), QLocale.FormatType.LongFormat
+                ),
+            )
         text = self.clinic_locale.toString(
             QDate(on.year, on.month, on.day), QLocale.FormatType.LongFormat
         )
@@ -215,12 +364,15 @@ class MainWindow(QMainWindow):
             return self.tr("{day} (today)").format(day=text)
         return text
 
-    def _on_loaded(self) -> None:
+    def _on_loaded(self, loaded: CalendarModel) -> None:
+        model, view = self.active_model(), self.active_view()
+        if loaded is not model:
+            return
         if self._pending_select is not None:
-            index = self.model.find(self._pending_select)
+            index = model.find(self._pending_select)
             self._pending_select = None
             if index.isValid():
-                self.view.selectionModel().setCurrentIndex(
+                view.selectionModel().setCurrentIndex(
                     index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 )
         elif self._scroll_pending:
@@ -230,12 +382,50 @@ class MainWindow(QMainWindow):
                 self.view.scroll_to_time(self.model.local(self._ctx.now()))
         self._update_actions()
 
+    def reload_calendar(self) -> None:
+        """Read what is shown again (after a change here or at another desk), in place."""
+        self.model.reload()
+        if self.week_model.provider_id is not None and self.week_model.day != date.min:
+            self.week_model.reload()
+
+    # -- filters -------------------------------------------------------------------------------
+
+    def _load_filter_choices(self) -> None:
+        ctx = self._ctx
+        self.tasks.run(
+            lambda: (
+                clinic_admin.locations(ctx),
+                setup.active_providers(ctx),
+                [s for s in setup.all_services(ctx) if s.active],
+            ),
+            lambda found: self.filter_bar.set_choices(*found),
+            lambda exc: self._show_problem(getattr(exc, "message", None) or str(exc)),
+        )
+
+    def _filters_changed(self, filters: Filters) -> None:
+        self.model.set_filters(filters)
+        self.week_model.set_filters(Filters(filters.location_id, None, filters.service_id))
+        if (
+            self.in_week_view()
+            and filters.provider_id is not None
+            and filters.provider_id != self.week_model.provider_id
+        ):
+            self.show_week_view(filters.provider_id)
+
+    def _colour_by_changed(self, colour_by: ColourBy) -> None:
+        self.model.set_colour_by(colour_by)
+        self.week_model.set_colour_by(colour_by)
+
     # -- status changes ------------------------------------------------------------------------
 
     def selected_id(self) -> int | None:
-        line = self.model.line(self.view.currentIndex())
-        selected = self.view.selectionModel().hasSelection()
+        view, model = self.active_view(), self.active_model()
+        line = model.line(view.currentIndex())
+        selected = view.selectionModel().hasSelection()
         return line.appointment.id if line is not None and selected else None
+
+    def _selected_line(self) -> Any:
+        return self.active_model().line(self.active_view().currentIndex())
 
     def _update_actions(self, *_: Any) -> None:
         has = self.selected_id() is not None
@@ -247,6 +437,10 @@ class MainWindow(QMainWindow):
             self.cancel_action,
         ):
             action.setEnabled(has)
+        line = self._selected_line()
+        self.reschedule_action.setEnabled(
+            has and line is not None and line.appointment.status in UPCOMING_STATUSES
+        )
 
     def change_status(self, change: str) -> None:
         appointment_id = self.selected_id()
@@ -269,7 +463,7 @@ class MainWindow(QMainWindow):
     def cancel_selected(self) -> None:
         """Ask why (a reason is required), then cancel; Ctrl+Z brings it back."""
         appointment_id = self.selected_id()
-        line = self.model.line(self.view.currentIndex())
+        line = self._selected_line()
         if appointment_id is None or line is None:
             return
         ask = QInputDialog(self)
@@ -293,6 +487,12 @@ class MainWindow(QMainWindow):
             write=True,
         )
 
+    def reschedule_selected(self) -> None:
+        """Ask for the booking dialog's reschedule mode (`reschedule_requested`)."""
+        appointment_id = self.selected_id()
+        if appointment_id is not None and self.reschedule_action.isEnabled():
+            self.reschedule_requested.emit(appointment_id)
+
     def undo_status_change(self) -> None:
         ctx = self._ctx
         self.tasks.run(
@@ -302,16 +502,20 @@ class MainWindow(QMainWindow):
             write=True,
         )
 
+    def _who(self, appointment_id: int | None, start: datetime) -> str:
+        model = self.active_model()
+        line = model.line(model.find(appointment_id or -1))
+        if line is None:
+            return self.tr("appointment #{id}").format(id=appointment_id)
+        return self.tr("{name} ({time}, {provider})").format(
+            name=line.patient_name,
+            time=self.model.local(start).strftime("%H:%M"),
+            provider=line.provider_name,
+        )
+
     def _changed(self, outcome: Outcome, change: str) -> None:
         appt = outcome.appointment
-        line = self.model.line(self.model.find(appt.id or -1))
-        if line is None:
-            who = self.tr("appointment #{id}").format(id=appt.id)
-        else:
-            when = self.model.local(appt.start).strftime("%H:%M")
-            who = self.tr("{name} ({time}, {provider})").format(
-                name=line.patient_name, time=when, provider=line.provider_name
-            )
+        who = self._who(appt.id, appt.start)
         done = {
             "check_in": self.tr("Checked in {who}"),
             "start": self.tr("Started the visit of {who}"),
@@ -323,7 +527,7 @@ class MainWindow(QMainWindow):
         message = done.format(who=who, status=status_word(appt.status).lower())
         self.statusBar().showMessage(message, 10_000)
         self._pending_select = appt.id
-        self.model.reload()
+        self.reload_calendar()
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, DomainError):
@@ -333,6 +537,50 @@ class MainWindow(QMainWindow):
 
     def _show_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 15_000)
+
+    # -- moving (drag and drop, Ctrl+Up/Down) ----------------------------------------------
+
+    def move_appointment(self, appointment_id: int, provider_id: int, start: datetime) -> None:
+        """Reschedule on the write pool; a refusal says why and the tile stays where it was."""
+        model = self.active_model()
+        line = model.line(model.find(appointment_id))
+        who = self._who(appointment_id, line.appointment.start) if line else ""
+        ctx = self._ctx
+        self.statusBar().showMessage(
+            self.tr("Moving {who} to {time}…").format(who=who, time=start.strftime("%H:%M"))
+        )
+        self.tasks.run(
+            lambda: booking.reschedule(ctx, appointment_id, start=start, provider_id=provider_id),
+            lambda outcome: self._moved(outcome, who),
+            self._move_refused,
+            write=True,
+        )
+
+    def _moved(self, outcome: Outcome, who: str) -> None:
+        appt = outcome.appointment
+        when = self.clinic_locale.toString(
+            QDate(*self.model.local(appt.start).timetuple()[:3]), "ddd d MMM"
+        )
+        provider = next(
+            (c.name for c in self.model.columns() if c.provider_id == appt.provider_id), ""
+        )
+        self.statusBar().showMessage(
+            self.tr("Moved {who} to {day} {time} with {provider}").format(
+                who=who or self.tr("appointment #{id}").format(id=appt.id),
+                day=when,
+                time=self.model.local(appt.start).strftime("%H:%M"),
+                provider=provider or self.tr("the same provider"),
+            ),
+            10_000,
+        )
+        self._pending_select = appt.id
+        self.reload_calendar()
+
+    def _move_refused(self, exc: BaseException) -> None:
+        if isinstance(exc, DomainError):
+            self._show_problem(self.tr("Not moved: {reason}").format(reason=exc.message))
+        else:
+            self._show_problem(self.tr("Could not move the appointment: {error}").format(error=exc))
 
     # -- window state --------------------------------------------------------------------------
 
@@ -347,11 +595,15 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         shown = self._settings.value("main/show_cancelled", False, type=bool)
         self.cancelled_action.setChecked(bool(shown))
+        colour_by = self._settings.value("main/colour_by", ColourBy.PROVIDER.value)
+        if colour_by in {c.value for c in ColourBy}:
+            self.filter_bar.set_colour_by(ColourBy(colour_by))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.setValue("main/geometry", self.saveGeometry())
         self._settings.setValue("main/state", self.saveState())
         self._settings.setValue("main/show_cancelled", self.cancelled_action.isChecked())
+        self._settings.setValue("main/colour_by", self.filter_bar.colour_by().value)
         self._settings.sync()
         self.tasks.shutdown()
         super().closeEvent(event)
