@@ -26,7 +26,7 @@ import threading
 import webbrowser
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urljoin
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -520,3 +520,118 @@ def disconnect(config: GoogleConfig, provider_id: int) -> bool:
         revoked = False
     delete_secret(refresh_token_key(provider_id))
     return revoked
+
+
+# -- a provider's link, as the desk shows it ---------------------------------------------------
+
+CONNECTED = "connected"
+NEEDS_RECONNECT = "needs_reconnect"
+DISCONNECTED = "disconnected"
+PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Which calendar a provider's bookings go to, through which account, in which state."""
+
+    provider_id: int
+    state: str
+    account_email: str = ""
+    calendar_id: str = ""
+
+
+class LinkStore(Protocol):
+    """Where links are kept (the calendar_links table); each call is its own transaction."""
+
+    def read(self, provider_id: int) -> Link | None: ...
+
+    def save(self, link: Link) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """What the providers view shows for one provider."""
+
+    link: Link
+    calendars: tuple[CalendarChoice, ...] = ()
+    problem: str = ""
+
+
+class GoogleAccounts:
+    """The providers view's Google actions, each blocking (run them on the task helper)."""
+
+    def __init__(
+        self,
+        config: GoogleConfig,
+        store: LinkStore,
+        *,
+        opener: Opener | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.opener = opener
+        self.timeout = timeout
+
+    @property
+    def configured(self) -> bool:
+        return self.config.configured
+
+    def view(self, provider_id: int) -> LinkView:
+        """The stored link and, when connected, the account's calendars to choose from.
+
+        A refresh token Google no longer accepts turns the link to needs_reconnect."""
+        link = self.store.read(provider_id) or Link(provider_id, DISCONNECTED)
+        if link.state not in (CONNECTED, PAUSED):
+            return LinkView(link)
+        if not stored_refresh_token(provider_id):
+            link = Link(provider_id, NEEDS_RECONNECT, link.account_email, link.calendar_id)
+            self.store.save(link)
+            return LinkView(link)
+        try:
+            calendars = account_calendars(self.config, provider_id)
+        except NeedsReconnect:
+            link = Link(provider_id, NEEDS_RECONNECT, link.account_email, link.calendar_id)
+            self.store.save(link)
+            return LinkView(link)
+        except GoogleAuthError as exc:
+            return LinkView(link, problem=exc.message)
+        return LinkView(link, tuple(calendars))
+
+    def sign_in(self, provider_id: int) -> SignIn:
+        return SignIn(self.config, provider_id, opener=self.opener, timeout=self.timeout)
+
+    def connected(self, result: SignInResult) -> LinkView:
+        """Keep the link after a sign-in: the calendar chosen before (if the account still
+        has it), else the account's primary calendar."""
+        before = self.store.read(result.provider_id)
+        ids = {c.id for c in result.calendars}
+        calendar_id = (
+            before.calendar_id
+            if before is not None and before.calendar_id in ids
+            else result.account_email
+        )
+        link = Link(result.provider_id, CONNECTED, result.account_email, calendar_id)
+        self.store.save(link)
+        return LinkView(link, result.calendars)
+
+    def choose_calendar(self, provider_id: int, calendar_id: str) -> Link:
+        before = self.store.read(provider_id) or Link(provider_id, DISCONNECTED)
+        link = Link(provider_id, before.state, before.account_email, calendar_id)
+        self.store.save(link)
+        return link
+
+    def disconnect(self, provider_id: int) -> bool:
+        """Revoke and forget the token; the link stays, disconnected. True when Google
+        confirmed the revocation."""
+        revoked = disconnect(self.config, provider_id)
+        before = self.store.read(provider_id)
+        self.store.save(
+            Link(
+                provider_id,
+                DISCONNECTED,
+                before.account_email if before else "",
+                before.calendar_id if before else "",
+            )
+        )
+        return revoked

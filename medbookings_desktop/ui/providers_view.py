@@ -57,9 +57,11 @@ from medbookings_desktop.domain.clinic import (
     TimeOff,
 )
 from medbookings_desktop.domain.errors import DomainError
+from medbookings_desktop.integrations.google_auth import GoogleAccounts
 from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.setup import ProviderSchedule
+from medbookings_desktop.ui.google_connect import GoogleCalendarBox
 from medbookings_desktop.ui.hours_editor import HoursEditor
 from medbookings_desktop.ui.tasks import TaskRunner
 
@@ -320,7 +322,11 @@ class ProvidersView(QWidget):
         tasks: TaskRunner,
         clinic: ClinicSettings,
         parent: QWidget | None = None,
+        *,
+        google: GoogleAccounts | None = None,
     ) -> None:
+        """`google`: the desk's Google accounts (sign-in and calendar links); None shows the
+        Google Calendar tab as not set up on this desk."""
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
@@ -368,6 +374,12 @@ class ProvidersView(QWidget):
         self.tabs.addTab(self.hours, self.tr("Weekly &hours"))
         self.tabs.addTab(self._extra_tab(), self.tr("E&xtra hours"))
         self.tabs.addTab(self._time_off_tab(), self.tr("&Time off"))
+        self.google_box = GoogleCalendarBox(tasks, google, self)
+        google_tab = QWidget(self)
+        google_layout = QVBoxLayout(google_tab)
+        google_layout.addWidget(self.google_box)
+        google_layout.addStretch(1)
+        self.tabs.addTab(google_tab, self.tr("&Google Calendar"))
 
         self.none_chosen = QLabel(self.tr("Choose a provider on the left."), self)
         self.none_chosen.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -622,6 +634,7 @@ class ProvidersView(QWidget):
         if not current.isValid():
             self._selected = None
             self.right.setCurrentIndex(0)
+            self.google_box.set_provider(None)
             return
         chosen = self.model.provider(current.row()).id
         shown = self._page.schedule.provider.id if self._page is not None else None
@@ -651,6 +664,7 @@ class ProvidersView(QWidget):
         self._page = page
         provider = page.schedule.provider
         self.heading.setText(provider.display_name)
+        self.google_box.set_provider(provider.id, provider.display_name)
         self.name_edit.setText(provider.name)
         self.title_edit.setText(provider.title)
         self.colour_edit.setText(provider.colour)
