@@ -38,8 +38,8 @@ def _at(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 6, 1, hour - 1, minute, tzinfo=UTC)
 
 
-@pytest.fixture
-def desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings) -> Iterator[Desk]:
+def open_desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings) -> Desk:
+    """The small clinic with four bookings on Monday 1 June, and the window open on it."""
     clinic = build_small_clinic(sqlite_url, clock)
     ctx = clinic.ctx
 
@@ -63,8 +63,14 @@ def desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings) ->
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.model.loaded):
         window.show()
-    yield Desk(clinic, window, ada_9, ben_10, ben_berg, cancelled)
-    clinic.engine.dispose()
+    return Desk(clinic, window, ada_9, ben_10, ben_berg, cancelled)
+
+
+@pytest.fixture
+def desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSettings) -> Iterator[Desk]:
+    opened = open_desk(sqlite_url, clock, qtbot, qt_settings)
+    yield opened
+    opened.clinic.engine.dispose()
 
 
 def _ids(model: DayModel) -> set[int]:
@@ -378,3 +384,206 @@ def test_the_corner_names_the_zone_of_the_times(desk: Desk, qtbot: QtBot) -> Non
     with qtbot.waitSignal(window.model.loaded):
         window.show_day(date(2026, 12, 7))
     assert window.view.zone_abbreviation() == "GMT"
+
+
+# -- working hours, breaks, time off and busy blocks --------------------------------------------
+
+
+def _column(window: MainWindow, provider_id: int) -> int:
+    return next(i for i, c in enumerate(window.model.columns()) if c.provider_id == provider_id)
+
+
+def _pixel(window: MainWindow, column: int, hour: int, minute: int = 0) -> QColor:
+    """The colour painted in a column's free space (its right edge) at a London time."""
+    view = window.view
+    local = window.model.local(_at(hour, minute))
+    view.scroll_to_time(local)
+    image = view.viewport().grab().toImage()
+    x = view.column_rect(column).right() - 4
+    return QColor(image.pixel(x, view.y_of(local) + 8))
+
+
+def test_the_model_carries_each_providers_hours_for_the_day(desk: Desk) -> None:
+    window, clinic = desk.window, desk.clinic
+    hours = window.model.hours_for(_column(window, clinic.dr_a.id or 0))
+    assert hours is not None
+    assert [(iv.start, iv.end) for iv in hours.working] == [(_at(9), _at(17))]
+    assert [(b.start, b.end, b.label) for b in hours.breaks] == [(_at(12, 30), _at(13), "Lunch")]
+    berg = window.model.hours_for(_column(window, clinic.dr_b.id or 0))
+    assert berg is not None and [(iv.start, iv.end) for iv in berg.working] == [(_at(10), _at(14))]
+
+
+def test_outside_hours_are_shaded_and_working_hours_are_not(desk: Desk) -> None:
+    window = desk.window
+    base = window.view.palette().color(window.view.palette().ColorRole.Base)
+    berg = _column(window, desk.clinic.dr_b.id or 0)
+    assert _pixel(window, berg, 11) == base  # Dr Berg works 10:00-14:00
+    assert _pixel(window, berg, 9) != base
+    assert _pixel(window, berg, 15) != base
+    kinds = {s.kind for s in window.view.shades(berg)}
+    assert kinds == {"outside"}
+
+
+def test_a_break_is_hatched_and_labelled(desk: Desk) -> None:
+    window = desk.window
+    column = _column(window, desk.clinic.dr_a.id or 0)
+    lunch = [s for s in window.view.shades(column) if s.kind == "break"]
+    assert [s.label for s in lunch] == ["Lunch"]
+    base = window.view.palette().color(window.view.palette().ColorRole.Base)
+    assert _pixel(window, column, 12, 40) != base
+    window.view.scroll_to_time(window.model.local(_at(12, 30)))
+    lunch = [s for s in window.view.shades(column) if s.kind == "break"]  # where it is now
+    shade = window.view.shade_at(lunch[0].rect.center())
+    assert shade is not None and shade.label == "Lunch"
+
+
+def test_busy_blocks_and_time_off_are_shown_as_such(desk: Desk, qtbot: QtBot) -> None:
+    from medbookings_desktop.domain.clinic import BusyBlock, TimeOff
+
+    window, clinic = desk.window, desk.clinic
+    dr_a, dr_b = clinic.dr_a.id or 0, clinic.dr_b.id or 0
+    with clinic.ctx.write() as uow:
+        uow.schedule.add_busy_block(BusyBlock(dr_a, _at(14), _at(15)))
+        uow.schedule.add_time_off(TimeOff(dr_b, _at(11), _at(12), "Training"))
+        uow.commit()
+    with qtbot.waitSignal(window.model.loaded):
+        window.reload_calendar()
+    busy = [s for s in window.view.shades(_column(window, dr_a)) if s.kind == "busy"]
+    assert [s.label for s in busy] == ["Busy (Google)"]
+    off = [s for s in window.view.shades(_column(window, dr_b)) if s.kind == "time_off"]
+    assert [s.label for s in off] == ["Time off: Training"]
+    # a busy block is not an appointment: no tile, nothing to select
+    assert _ids(window.model) == {desk.ada_9, desk.ben_10, desk.ben_berg}
+    window.view.scroll_to_time(window.model.local(_at(14, 30)))
+    assert not window.view.indexAt(busy[0].rect.center()).isValid()
+    colour = _pixel(window, _column(window, dr_a), 14, 30)
+    assert colour.blue() > colour.red()  # the blue hatch of a Google entry
+
+
+def test_hours_follow_the_clocks_on_a_dst_day(desk: Desk, qtbot: QtBot) -> None:
+    """On 25 Oct 2026 London goes back an hour: 09:00-17:00 is still 09:00-17:00 local."""
+    window = desk.window
+    with qtbot.waitSignal(window.model.loaded):
+        window.show_day(date(2026, 10, 26))  # a Monday, the day after the change (GMT)
+    hours = window.model.hours_for(_column(window, desk.clinic.dr_a.id or 0))
+    assert hours is not None
+    assert [(iv.start.hour, iv.end.hour) for iv in hours.working] == [(9, 17)]  # GMT = UTC
+
+
+# -- filters and colours -------------------------------------------------------------------------
+
+
+def test_the_provider_filter_keeps_one_column(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    bar = window.filter_bar
+    qtbot.waitUntil(lambda: bar.provider_box.count() == 3)
+    bar.provider_box.setCurrentIndex(bar.provider_box.findData(desk.clinic.dr_b.id))
+    assert [c.name for c in window.model.columns()] == ["Dr Lars Berg"]
+    assert _ids(window.model) == {desk.ben_berg}
+    bar.provider_box.setCurrentIndex(0)
+    assert window.model.columnCount() == 2
+
+
+def test_the_service_filter_keeps_its_tiles_and_who_offers_it(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    bar = window.filter_bar
+    qtbot.waitUntil(lambda: bar.service_box.count() == 4)
+    bar.service_box.setCurrentIndex(bar.service_box.findData(desk.clinic.consultation.id))
+    assert [c.name for c in window.model.columns()] == ["Dr Thandi Mokoena"]  # Berg: no
+    assert _ids(window.model) == {desk.ada_9}
+    bar.service_box.setCurrentIndex(bar.service_box.findData(desk.clinic.checkup.id))
+    assert window.model.columnCount() == 2
+    assert _ids(window.model) == {desk.ben_10, desk.ben_berg}
+
+
+def test_the_location_filter(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    bar = window.filter_bar
+    qtbot.waitUntil(lambda: bar.location_box.count() == 2)
+    bar.location_box.setCurrentIndex(1)
+    assert window.model.columnCount() == 2  # both work at Riverside
+    assert _ids(window.model) == {desk.ada_9, desk.ben_10, desk.ben_berg}
+
+
+def test_filters_pass_the_model_tester(desk: Desk, qtbot: QtBot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    from medbookings_desktop.ui.calendar_filters import Filters
+
+    window = desk.window
+    window.model.set_filters(Filters(service_id=desk.clinic.checkup.id))
+    qtmodeltester.check(window.model)
+
+
+def test_colour_by_service_repaints_tiles_in_the_services_colour(desk: Desk, qtbot: QtBot) -> None:
+    from medbookings_desktop.ui.calendar_filters import ColourBy
+
+    window = desk.window
+    index = window.model.find(desk.ada_9)
+    assert window.model.data(index, Role.TILE_COLOUR) == desk.clinic.dr_a.colour
+    with qtbot.waitSignal(window.model.dataChanged):
+        window.filter_bar.set_colour_by(ColourBy.SERVICE)
+    assert window.model.data(index, Role.TILE_COLOUR) == desk.clinic.consultation.colour
+
+
+# -- reloading in place --------------------------------------------------------------------------
+
+
+def test_a_reload_updates_in_place_and_keeps_selection_and_scroll(desk: Desk, qtbot: QtBot) -> None:
+    clinic, window = desk.clinic, desk.window
+    _select(window, desk.ben_10)
+    window.view.verticalScrollBar().setValue(120)
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    # another desk: a new booking before Ben's (rows shift) and Ada checked in (data changes)
+    booking.book(
+        clinic.ctx,
+        patient_id=clinic.ben.id or 0,
+        provider_id=clinic.dr_a.id or 0,
+        service_id=clinic.checkup.id or 0,
+        start=_at(9, 45),
+    )
+    booking.check_in(clinic.ctx, desk.ada_9)
+    changed: list[object] = []
+    window.model.dataChanged.connect(lambda a, b, roles=(): changed.append(a.row()))
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.reload()
+    assert resets == []
+    assert window.selected_id() == desk.ben_10  # moved a row down with its tile
+    assert window.view.currentIndex().row() == 2
+    assert window.view.verticalScrollBar().value() == 120
+    assert window.model.data(window.model.find(desk.ada_9), Role.STATUS) is Status.ARRIVED
+    assert changed  # Ada's tile told the view it changed
+
+
+def test_a_reload_after_a_tile_went_away_drops_the_rows(desk: Desk, qtbot: QtBot) -> None:
+    clinic, window = desk.clinic, desk.window
+    _select(window, desk.ben_berg)
+    booking.cancel(clinic.ctx, desk.ben_10, reason="Elsewhere")
+    removed: list[tuple[int, int]] = []
+    window.model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.reload()
+    assert removed == [(1, 1)]
+    assert window.model.rowCount() == 1
+    assert window.selected_id() == desk.ben_berg
+
+
+def test_the_reloaded_model_passes_the_model_tester(
+    desk: Desk, qtbot: QtBot, qtmodeltester
+) -> None:  # type: ignore[no-untyped-def]
+    clinic, window = desk.clinic, desk.window
+    qtmodeltester.check(window.model)
+    booking.cancel(clinic.ctx, desk.ada_9, reason="Elsewhere")
+    with qtbot.waitSignal(window.model.loaded):
+        window.model.reload()
+    qtmodeltester.check(window.model)
+
+
+def test_reschedule_in_the_context_menu_asks_for_the_booking_dialog(
+    desk: Desk, qtbot: QtBot
+) -> None:
+    window = desk.window
+    _select(window, desk.ben_10)
+    assert window.reschedule_action.isEnabled()
+    with qtbot.waitSignal(window.reschedule_requested) as asked:
+        window.reschedule_action.trigger()
+    assert asked.args == [desk.ben_10]
