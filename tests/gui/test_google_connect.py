@@ -1,0 +1,274 @@
+"""The providers view's Google Calendar tab: the real sign-in flow (google-auth-oauthlib)
+against the local OAuth fake, with a test "browser" that follows the consent URL."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from medbookings_desktop.integrations.google_auth import (
+    CONNECTED,
+    DISCONNECTED,
+    NEEDS_RECONNECT,
+    GoogleAccounts,
+    GoogleConfig,
+    Link,
+    refresh_token_key,
+)
+from medbookings_desktop.services import setup
+from medbookings_desktop.settings import KEYRING_SERVICE
+from medbookings_desktop.ui.providers_view import ProvidersView
+from medbookings_desktop.ui.tasks import TaskRunner
+from tests.fakes.google_oauth_server import (
+    ACCOUNT,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeBrowser,
+    FakeGoogleOAuth,
+)
+from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
+from tests.helpers.memory_keyring import MemoryKeyring, memory_keyring
+
+WAIT = 10_000
+
+
+class Links:
+    """The link store the view is given."""
+
+    def __init__(self) -> None:
+        self.links: dict[int, Link] = {}
+
+    def read(self, provider_id: int) -> Link | None:
+        return self.links.get(provider_id)
+
+    def save(self, link: Link) -> None:
+        self.links[link.provider_id] = link
+
+
+@dataclass
+class Desk:
+    clinic: SmallClinic
+    tasks: TaskRunner
+    view: ProvidersView
+    accounts: GoogleAccounts
+    browser: FakeBrowser
+    links: Links
+    keyring: MemoryKeyring
+    oauth: FakeGoogleOAuth
+    db_path: Path
+
+
+@pytest.fixture
+def oauth_fake() -> Iterator[FakeGoogleOAuth]:
+    fake = FakeGoogleOAuth()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.problems == []
+
+
+@pytest.fixture
+def desk(
+    sqlite_url: str,
+    clock: Clock,
+    qtbot: QtBot,
+    oauth_fake: FakeGoogleOAuth,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Desk]:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake speaks http on loopback
+    clinic = build_small_clinic(sqlite_url, clock)
+    tasks = TaskRunner()
+    browser = FakeBrowser()
+    links = Links()
+    config = GoogleConfig(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        auth_url=oauth_fake.auth_url,
+        token_url=oauth_fake.token_url,
+        revoke_url=oauth_fake.revoke_url,
+        api_url=oauth_fake.url,
+    )
+    accounts = GoogleAccounts(config, links, opener=browser, timeout=20)
+    with memory_keyring() as store:
+        view = ProvidersView(clinic.ctx, tasks, setup.clinic_settings(clinic.ctx), google=accounts)
+        qtbot.addWidget(view)
+        view.resize(1000, 650)
+        with qtbot.waitSignals([view.loaded, view.google_box.shown], timeout=WAIT):
+            view.show()
+        view.tabs.setCurrentIndex(view.tabs.count() - 1)
+        db_path = Path(sqlite_url.removeprefix("sqlite:///"))
+        yield Desk(clinic, tasks, view, accounts, browser, links, store, oauth_fake, db_path)
+        tasks.shutdown()
+    clinic.engine.dispose()
+
+
+def _connect(qtbot: QtBot, desk: Desk) -> None:
+    box = desk.view.google_box
+    with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
+        qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.dialog is None, timeout=WAIT)
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _files_hold(root: Path, secret: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_connect_keeps_the_token_in_the_keyring_only_and_shows_the_calendars(
+    desk: Desk, qtbot: QtBot, tmp_path: Path
+) -> None:
+    box = desk.view.google_box
+    pid = desk.view.selected_provider_id
+    assert pid is not None
+    assert box.connect_button.isVisible() and box.connect_button.isEnabled()
+    assert "Not connected" in box.status.text()
+    _connect(qtbot, desk)
+
+    assert box.account.text() == ACCOUNT
+    assert box.calendar_combo.count() == 4
+    assert box.calendar_combo.currentData() == ACCOUNT
+    assert "(primary)" in box.calendar_combo.currentText()
+    assert box.disconnect_button.isVisible() and not box.connect_button.isVisible()
+    assert desk.links.links[pid] == Link(pid, CONNECTED, ACCOUNT, ACCOUNT)
+
+    token = desk.keyring.store[(KEYRING_SERVICE, refresh_token_key(pid))]
+    assert list(desk.keyring.store) == [(KEYRING_SERVICE, refresh_token_key(pid))]
+    # neither the database nor any settings or log file under the test's folders holds it
+    assert token.encode() not in desk.db_path.read_bytes()
+    assert _files_hold(tmp_path, token) == []
+    home = Path(str(Path.cwd() / ".pytest-home"))
+    assert not home.exists() or _files_hold(home, token) == []
+
+    # another calendar of the same account for this provider
+    with qtbot.waitSignal(box.changed, timeout=WAIT):
+        box.calendar_combo.setCurrentIndex(1)
+        box.calendar_combo.activated.emit(1)
+    assert desk.links.links[pid].calendar_id == box.calendar_combo.itemData(1)
+    assert "Calendar saved" in box.note.text()
+
+
+def test_a_read_only_calendar_cannot_be_chosen(desk: Desk, qtbot: QtBot) -> None:
+    _connect(qtbot, desk)
+    combo = desk.view.google_box.calendar_combo
+    row = combo.findData("holidays@group.v.calendar.google.com")
+    model: Any = combo.model()
+    assert "read only" in combo.itemText(row)
+    assert not model.item(row).isEnabled()
+
+
+def test_cancel_stops_waiting_and_the_loopback_server(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    desk.browser.follow = False  # the person never finishes in the browser
+    qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
+    dialog = box.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "Waiting for the browser" in dialog.message.text()
+    qtbot.waitUntil(lambda: bool(desk.browser.opened), timeout=WAIT)
+    loopback = dialog._sign_in.loopback
+    assert loopback is not None
+    port = loopback.port
+    assert not _port_closed(port)
+    with qtbot.waitSignal(desk.tasks.finished, timeout=WAIT):
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert not loopback.running
+    assert _port_closed(port)
+    assert box.dialog is None
+    assert desk.keyring.store == {}
+    assert desk.links.links == {}
+    assert box.connect_button.isVisible()
+
+
+def test_a_browser_that_never_comes_back_times_out(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    desk.browser.follow = False
+    desk.accounts.timeout = 0.3
+    qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
+    dialog = box.dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.failed, timeout=WAIT) as failed:
+        pass
+    assert "timed out" in str(failed.args[0])
+    assert "timed out" in dialog.message.text()
+    close = dialog.buttons.button(QDialogButtonBox.StandardButton.Close)
+    assert close is not None and close.isVisible()
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.dialog is None, timeout=WAIT)
+    assert desk.keyring.store == {}
+
+
+def test_disconnect_revokes_the_token(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    pid = desk.view.selected_provider_id or 0
+    _connect(qtbot, desk)
+    token = desk.keyring.store[(KEYRING_SERVICE, refresh_token_key(pid))]
+    with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
+        qtbot.mouseClick(box.disconnect_button, Qt.MouseButton.LeftButton)
+    assert token in desk.oauth.state.revoked
+    assert [r.path for r in desk.oauth.requests].count("/revoke") == 1
+    assert desk.keyring.store == {}
+    assert desk.links.links[pid].state == DISCONNECTED
+    assert box.connect_button.isVisible()
+    assert "revoked" in box.note.text()
+
+
+def test_invalid_grant_shows_reconnect_and_reconnect_works(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    pid = desk.view.selected_provider_id or 0
+    _connect(qtbot, desk)
+    desk.oauth.expire_refresh_tokens()  # revoked in the Google account, or expired
+    with qtbot.waitSignal(box.shown, timeout=WAIT):
+        box.reload()
+    assert desk.links.links[pid].state == NEEDS_RECONNECT
+    assert box.reconnect_button.isVisible()
+    assert not box.connect_button.isVisible()
+    assert "reconnect" in box.status.text()
+    assert not box.calendar_combo.isEnabled()
+
+    with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
+        qtbot.mouseClick(box.reconnect_button, Qt.MouseButton.LeftButton)
+    assert desk.links.links[pid].state == CONNECTED
+    assert box.calendar_combo.isEnabled()
+    assert not box.reconnect_button.isVisible()
+
+
+def test_each_provider_has_their_own_link(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    _connect(qtbot, desk)
+    first = desk.view.selected_provider_id
+    other = next(p.id or 0 for p in (desk.clinic.dr_a, desk.clinic.dr_b) if p.id != first)
+    with qtbot.waitSignals([desk.view.loaded, box.shown], timeout=WAIT):
+        desk.view.select_provider(other)
+    assert box.connect_button.isVisible()
+    assert (KEYRING_SERVICE, refresh_token_key(other)) not in desk.keyring.store
+    with qtbot.waitSignals([desk.view.loaded, box.shown], timeout=WAIT):
+        desk.view.select_provider(first or 0)
+    assert box.account.text() == ACCOUNT
+
+
+def test_without_a_client_id_connect_is_off(sqlite_url: str, clock: Clock, qtbot: QtBot) -> None:
+    clinic = build_small_clinic(sqlite_url, clock)
+    tasks = TaskRunner()
+    accounts = GoogleAccounts(GoogleConfig(client_id=""), Links())
+    view = ProvidersView(clinic.ctx, tasks, setup.clinic_settings(clinic.ctx), google=accounts)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.show()
+    assert not view.google_box.connect_button.isEnabled()
+    assert "not set up" in view.google_box.status.text()
+    tasks.shutdown()
+    clinic.engine.dispose()
