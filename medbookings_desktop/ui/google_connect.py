@@ -125,6 +125,8 @@ class GoogleCalendarBox(QGroupBox):
     ) -> None:
         super().__init__(self.tr("Google Calendar"), parent)
         self._tasks = tasks
+        # a sign-in can wait minutes for the browser: on its own thread, not the read pool's
+        self.sign_in_tasks = TaskRunner(self)
         self._accounts = accounts
         self._provider_id: int | None = None
         self._provider_name = ""
@@ -315,12 +317,19 @@ class GoogleCalendarBox(QGroupBox):
         accounts, pid = self._accounts, self._provider_id
         if accounts is None or pid is None or self.dialog is not None:
             return None
-        dialog = ConnectDialog(self._tasks, accounts.sign_in(pid), self._provider_name, self)
+        dialog = ConnectDialog(self.sign_in_tasks, accounts.sign_in(pid), self._provider_name, self)
         self.dialog = dialog
         dialog.connected.connect(self._signed_in)
         dialog.finished.connect(self._dialog_closed)
         dialog.open()
         return dialog
+
+    def cancel_sign_in(self) -> None:
+        """Stop a sign-in still waiting for the browser (call before the desk closes: the
+        task helper's shutdown waits for running work)."""
+        if self.dialog is not None:
+            self.dialog.reject()
+        self.sign_in_tasks.shutdown()
 
     def _dialog_closed(self, _result: int) -> None:
         if self.dialog is not None:

@@ -108,6 +108,7 @@ def desk(
         view.tabs.setCurrentIndex(view.tabs.count() - 1)
         db_path = Path(sqlite_url.removeprefix("sqlite:///"))
         yield Desk(clinic, tasks, view, accounts, browser, links, store, oauth_fake, db_path)
+        view.google_box.cancel_sign_in()
         tasks.shutdown()
     clinic.engine.dispose()
 
@@ -183,7 +184,7 @@ def test_cancel_stops_waiting_and_the_loopback_server(desk: Desk, qtbot: QtBot) 
     assert loopback is not None
     port = loopback.port
     assert not _port_closed(port)
-    with qtbot.waitSignal(desk.tasks.finished, timeout=WAIT):
+    with qtbot.waitSignal(box.sign_in_tasks.finished, timeout=WAIT):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert not loopback.running
     assert _port_closed(port)
@@ -209,6 +210,21 @@ def test_a_browser_that_never_comes_back_times_out(desk: Desk, qtbot: QtBot) -> 
     qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: box.dialog is None, timeout=WAIT)
     assert desk.keyring.store == {}
+
+
+def test_closing_the_desk_mid_sign_in_does_not_wait_for_the_browser(
+    desk: Desk, qtbot: QtBot
+) -> None:
+    box = desk.view.google_box
+    desk.browser.follow = False
+    qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(desk.browser.opened), timeout=WAIT)
+    dialog = box.dialog
+    assert dialog is not None
+    loopback = dialog._sign_in.loopback
+    box.cancel_sign_in()  # returns once the sign-in stopped
+    assert loopback is not None and not loopback.running
+    assert not box.sign_in_tasks.busy()
 
 
 def test_disconnect_revokes_the_token(desk: Desk, qtbot: QtBot) -> None:
