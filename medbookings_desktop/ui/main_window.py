@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self.week_view_action = self._action(
             self.tr("&Week view"),
             "Ctrl+2",
-            self.show_week_view,
+            lambda: self.show_week_view(),
             tip=self.tr("One provider's week: the selected tile's, or the filtered provider's"),
         )
         modes = QActionGroup(self)
