@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLine, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -98,6 +98,8 @@ class DayView(QAbstractItemView):
         self._last_hour = DAY_END_HOUR
         self._lanes: dict[tuple[int, int], tuple[int, int]] = {}
         self._grid = timedelta(minutes=15)
+        self._font_metrics: tuple[int, int] | None = None
+        self._tile_rects: dict[tuple[int, int], QRect] | None = None
         self._press: tuple[QModelIndex, QPoint, int] | None = None
         self._drag: _Drag | None = None
         # the now-line moves; a repaint a minute is all it costs
@@ -121,6 +123,7 @@ class DayView(QAbstractItemView):
     def _relayout(self, *_: Any) -> None:
         self._fit_hours()
         self._lanes = self._layout_lanes()
+        self._tile_rects = None
         self.updateGeometries()
         self.viewport().update()
 
@@ -134,8 +137,21 @@ class DayView(QAbstractItemView):
         model = self.model()
         return model if isinstance(model, CalendarModel) else None
 
+    def _metrics(self) -> tuple[int, int]:
+        """Line height and gutter width, kept until the font changes (painting asks often)."""
+        if self._font_metrics is None:
+            fm = QFontMetrics(self.font())
+            self._font_metrics = (fm.height(), fm.horizontalAdvance("00:00") + 16)
+        return self._font_metrics
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._font_metrics = self._tile_rects = None
+            self.updateGeometries()
+        super().changeEvent(event)
+
     def _line_height(self) -> int:
-        return QFontMetrics(self.font()).height()
+        return self._metrics()[0]
 
     def _px_per_minute(self) -> float:
         # a quarter hour holds a name and a time
@@ -145,7 +161,7 @@ class DayView(QAbstractItemView):
         return self._line_height() * 2 + 10
 
     def _gutter_width(self) -> int:
-        return QFontMetrics(self.font()).horizontalAdvance("00:00") + 16
+        return self._metrics()[1]
 
     def _column_width(self) -> int:
         model = self.day_model()
@@ -266,6 +282,7 @@ class DayView(QAbstractItemView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._tile_rects = None  # column widths follow the width
         self.updateGeometries()
 
     def scroll_to_time(self, local: datetime) -> None:
@@ -289,17 +306,35 @@ class DayView(QAbstractItemView):
 
     def visualRect(self, index: QModelIndex | Any) -> QRect:
         """Overrides QAbstractItemView.visualRect: the tile's rectangle in the viewport."""
-        model = self.day_model()
-        line = model.line(index) if model else None
-        if model is None or line is None:
+        if not index.isValid():
             return QRect()
-        on = model.column_day(index.column())
-        top = self._y_for(model.local(line.appointment.start), on)
-        bottom = self._y_for(model.local(line.appointment.end), on)
-        lane, lanes = self._lanes.get((index.row(), index.column()), (0, 1))
-        width = (self._column_width() - 4) // lanes
-        x = self._x_for(index.column()) + 2 + lane * width
-        return QRect(x, top + 1, width - 1, max(bottom - top - 2, 6))
+        if self._tile_rects is None:
+            self._tile_rects = self._lay_out_tiles()
+        rect = self._tile_rects.get((index.row(), index.column()))
+        if rect is None:
+            return QRect()
+        return rect.translated(-self._hscroll(), -self._vscroll())
+
+    def _lay_out_tiles(self) -> dict[tuple[int, int], QRect]:
+        """Every tile's rectangle on the unscrolled grid (kept until tiles, size or font change)."""
+        model = self.day_model()
+        rects: dict[tuple[int, int], QRect] = {}
+        if model is None:
+            return rects
+        hscroll, vscroll = self._hscroll(), self._vscroll()
+        width = self._column_width() - 4
+        for column in range(model.columnCount()):
+            on = model.column_day(column)
+            left = self._x_for(column) + hscroll + 2
+            for row, line in enumerate(model.lines_in(column)):
+                top = self._y_for(model.local(line.appointment.start), on) + vscroll
+                bottom = self._y_for(model.local(line.appointment.end), on) + vscroll
+                lane, lanes = self._lanes.get((row, column), (0, 1))
+                lane_width = width // lanes
+                rects[(row, column)] = QRect(
+                    left + lane * lane_width, top + 1, lane_width - 1, max(bottom - top - 2, 6)
+                )
+        return rects
 
     def column_at(self, point: QPoint) -> int:
         """The column under a viewport point, or -1."""
@@ -725,12 +760,13 @@ class DayView(QAbstractItemView):
     def _paint_grid(self, painter: QPainter, model: CalendarModel) -> None:
         pal = self.palette()
         text = pal.color(QPalette.ColorRole.Text)
-        strong, faint = QColor(text), QColor(text)
-        strong.setAlphaF(0.35)
-        faint.setAlphaF(0.10)
-        right = self._x_for(model.columnCount())
-        width = self.viewport().width()
+        # opaque tints: lines blended over the whole grid cost more than the rest of the paint
+        base = pal.color(QPalette.ColorRole.Base)
+        strong, faint = _blend(text, base, 0.35), _blend(text, base, 0.10)
+        right = min(self._x_for(model.columnCount()), self.viewport().width())
+        left = self._gutter_width()
         day = self._shown_day()
+        lines: tuple[list[QLine], list[QLine]] = ([], [])
         for hour in range(self._first_hour, self._last_hour + 1):
             for quarter in range(4):
                 if hour == self._last_hour and quarter:
@@ -739,13 +775,18 @@ class DayView(QAbstractItemView):
                     hours=hour, minutes=15 * quarter
                 )
                 y = self._y_for(at, day)
-                painter.setPen(QPen(strong if quarter == 0 else faint, 1))
-                painter.drawLine(self._gutter_width(), y, min(right, width), y)
-        painter.setPen(QPen(strong, 1))
+                if 0 <= y < self.viewport().height():
+                    lines[0 if quarter == 0 else 1].append(QLine(left, y, right, y))
         top = self._header_height()
+        bottom = self.viewport().height()
         for column in range(model.columnCount() + 1):
             x = self._x_for(column)
-            painter.drawLine(x, top, x, self.viewport().height())
+            if left <= x <= right:
+                lines[0].append(QLine(x, top, x, bottom))
+        painter.setPen(QPen(faint, 1))
+        painter.drawLines(lines[1])
+        painter.setPen(QPen(strong, 1))
+        painter.drawLines(lines[0])
 
     def _paint_tile(self, painter: QPainter, model: CalendarModel, index: QModelIndex) -> None:
         line: AgendaLine | None = model.line(index)
