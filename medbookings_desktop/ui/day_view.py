@@ -100,6 +100,7 @@ class DayView(QAbstractItemView):
         self._grid = timedelta(minutes=15)
         self._font_metrics: tuple[int, int] | None = None
         self._tile_rects: dict[tuple[int, int], QRect] | None = None
+        self._shades: dict[int, list[Shade]] | None = None
         self._press: tuple[QModelIndex, QPoint, int] | None = None
         self._drag: _Drag | None = None
         # the now-line moves; a repaint a minute is all it costs
@@ -123,7 +124,7 @@ class DayView(QAbstractItemView):
     def _relayout(self, *_: Any) -> None:
         self._fit_hours()
         self._lanes = self._layout_lanes()
-        self._tile_rects = None
+        self._tile_rects = self._shades = None
         self.updateGeometries()
         self.viewport().update()
 
@@ -146,7 +147,7 @@ class DayView(QAbstractItemView):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._font_metrics = self._tile_rects = None
+            self._font_metrics = self._tile_rects = self._shades = None
             self.updateGeometries()
         super().changeEvent(event)
 
@@ -282,7 +283,7 @@ class DayView(QAbstractItemView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._tile_rects = None  # column widths follow the width
+        self._tile_rects = self._shades = None  # column widths follow the width
         self.updateGeometries()
 
     def scroll_to_time(self, local: datetime) -> None:
@@ -586,6 +587,19 @@ class DayView(QAbstractItemView):
 
     def shades(self, column: int) -> list[Shade]:
         """What column `column` shades, as painted: outside hours, breaks, time off, busy."""
+        if self._shades is None:
+            self._shades = {}
+        found = self._shades.get(column)
+        if found is None:
+            # kept on the unscrolled grid, like the tiles
+            h, v = self._hscroll(), self._vscroll()
+            found = self._shades[column] = [
+                Shade(s.kind, s.rect.translated(h, v), s.label) for s in self._column_shades(column)
+            ]
+        h, v = -self._hscroll(), -self._vscroll()
+        return [Shade(s.kind, s.rect.translated(h, v), s.label) for s in found]
+
+    def _column_shades(self, column: int) -> list[Shade]:
         model = self.day_model()
         if model is None or not 0 <= column < model.columnCount():
             return []
