@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "medbookings_desktop.cli.export",
     "medbookings_desktop.cli.bench",
     "medbookings_desktop.cli.sync",
+    "medbookings_desktop.cli.diagnostics",
 )
 
 log = logging.getLogger(__name__)
