@@ -15,6 +15,7 @@ import pytest
 
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.server import FakeVendor
+from tests.fakes.twilio_server import FakeTwilio
 
 
 def _no_violations(fake: FakeVendor) -> None:
@@ -25,6 +26,17 @@ def _no_violations(fake: FakeVendor) -> None:
 @pytest.fixture
 def sendgrid_fake() -> Iterator[FakeSendGrid]:
     fake = FakeSendGrid()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    _no_violations(fake)
+
+
+@pytest.fixture
+def twilio_fake() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio()
     fake.start()
     try:
         yield fake

@@ -1,3 +1,3 @@
 """The local vendor fakes, for the channel tests."""
 
-from tests.fakes.fixtures import sendgrid_fake  # noqa: F401
+from tests.fakes.fixtures import sendgrid_fake, twilio_fake  # noqa: F401
