@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
         self._scroll_pending = True
+        self._week_scroll: int | None = None
 
         self._build_actions()
         self._build_bars(database)
@@ -332,6 +333,9 @@ class MainWindow(QMainWindow):
             self._show_problem(self.tr("No provider to show a week of yet."))
             return
         self.week_view_action.setChecked(True)
+        if not self.in_week_view():
+            # the same time of day stays in view, once the week is in
+            self._week_scroll = self.view.verticalScrollBar().value()
         self.calendar_stack.setCurrentWidget(self.week_view)
         self._set_nav_texts()
         self.week_model.provider_id = chosen
@@ -349,7 +353,8 @@ class MainWindow(QMainWindow):
         if self.in_week_view():
             first = week_start(on)
             last = first + timedelta(days=6)
-            return self.tr("Week of {first} – {last}").format(
+            return self.tr("{provider} · week of {first} – {last}").format(
+                provider=self._week_provider_name(),
                 first=self.clinic_locale.toString(
                     QDate(first.year, first.month, first.day), "d MMM"
                 ),
@@ -364,10 +369,22 @@ class MainWindow(QMainWindow):
             return self.tr("{day} (today)").format(day=text)
         return text
 
+    def _week_provider_name(self) -> str:
+        pid = self.week_model.provider_id
+        for column in (*self.week_model.columns()[:1], *self.model.columns()):
+            if column.provider_id == pid:
+                return column.name
+        return ""
+
     def _on_loaded(self, loaded: CalendarModel) -> None:
         model, view = self.active_model(), self.active_view()
         if loaded is not model:
             return
+        if loaded is self.week_model:
+            self.date_label.setText(self._format_day(self._day))  # with the provider's name
+            if self._week_scroll is not None:
+                self.week_view.verticalScrollBar().setValue(self._week_scroll)
+                self._week_scroll = None
         if self._pending_select is not None:
             index = model.find(self._pending_select)
             self._pending_select = None

@@ -64,7 +64,7 @@ def test_ctrl_2_opens_the_selected_providers_week(desk: Desk, wednesday: int, qt
     assert model.find(desk.ben_berg).column() == 0
     assert model.find(wednesday).column() == 2
     assert [model.count(c) for c in range(7)] == [1, 0, 1, 0, 0, 0, 0]
-    assert window.date_label.text().startswith("Week of 1 Jun")
+    assert window.date_label.text().startswith("Dr Lars Berg · week of 1 Jun")
 
 
 def test_the_week_model_passes_the_model_tester(
