@@ -635,3 +635,11 @@ class GoogleAccounts:
             )
         )
         return revoked
+
+
+def desk_accounts(
+    settings: Any, store: LinkStore, *, env: Mapping[str, str] | None = None
+) -> GoogleAccounts:
+    """The desk's GoogleAccounts from its settings, environment and keyring (reads the
+    keyring: call it at start-up or off the UI thread)."""
+    return GoogleAccounts(GoogleConfig.load(settings, env), store)
