@@ -725,6 +725,7 @@ class DayView(QAbstractItemView):
                 if shade.kind == "outside":
                     painter.fillRect(r, outside)
                     continue
+                r = r.adjusted(1, 0, 0, 0)  # the column's border stays drawn
                 if shade.kind == "time_off":
                     painter.fillRect(r, off)
                 elif shade.kind == "break":
