@@ -737,8 +737,10 @@ class DayView(QAbstractItemView):
                     edge = QColor(BUSY_COLOUR)
                     painter.setPen(QPen(edge, 1, Qt.PenStyle.DashLine))
                     painter.drawRect(r.adjusted(2, 0, -3, -1))
-                if r.height() >= lh:
-                    label = QRect(r.left() + 6, r.top() + 1, r.width() - 12, lh)
+                # the label stays in sight while the block's top is scrolled under the header
+                label_top = max(r.top(), self._header_height())
+                if r.bottom() - label_top + 1 >= lh:
+                    label = QRect(r.left() + 6, label_top + 1, r.width() - 12, lh)
                     metrics = QFontMetrics(small)
                     shown = metrics.elidedText(
                         shade.label, Qt.TextElideMode.ElideRight, label.width()
