@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
                     QDate(first.year, first.month, first.day), "d MMM"
                 ),
                 last=self.clinic_locale.toString(
-                    QDate(last.year, last.month, last.day), QLocale.FormatType.LongFormat
+                    QDate(last.year, last.month, last.day), "d MMM yyyy"
                 ),
             )
         text = self.clinic_locale.toString(
