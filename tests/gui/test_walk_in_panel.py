@@ -16,7 +16,7 @@ from medbookings_desktop.domain.walk_ins import WalkInState
 from medbookings_desktop.services import setup, walk_ins
 from medbookings_desktop.ui.booking_dialog import BookingDialog
 from medbookings_desktop.ui.tasks import TaskRunner
-from medbookings_desktop.ui.walk_in_panel import MINUTE_MS, WalkInPanel, WaitingModel
+from medbookings_desktop.ui.walk_in_panel import MINUTE_MS, WaitingModel, WalkInPanel
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
 
 MON_1005 = datetime(2026, 6, 1, 9, 5, tzinfo=UTC)  # Mon 10:05 London (BST)
