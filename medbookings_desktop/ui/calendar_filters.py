@@ -49,7 +49,7 @@ class FilterBar(QWidget):
         layout.setContentsMargins(6, 0, 6, 0)
         self.location_box = self._box(layout, self.tr("&Location:"), self.tr("Location filter"))
         self.provider_box = self._box(layout, self.tr("P&rovider:"), self.tr("Provider filter"))
-        self.service_box = self._box(layout, self.tr("Ser&vice:"), self.tr("Service filter"))
+        self.service_box = self._box(layout, self.tr("S&ervice:"), self.tr("Service filter"))
         self.colour_box = self._box(layout, self.tr("C&olour by:"), self.tr("Colour tiles by"))
         self.colour_box.addItem(self.tr("Provider"), ColourBy.PROVIDER.value)
         self.colour_box.addItem(self.tr("Service"), ColourBy.SERVICE.value)

@@ -405,6 +405,11 @@ class MainWindow(QMainWindow):
         if self.week_model.provider_id is not None and self.week_model.day != date.min:
             self.week_model.reload()
 
+    def refresh(self) -> None:
+        """For changes made elsewhere: the calendars in place, and the filters' choices."""
+        self.reload_calendar()
+        self._load_filter_choices()
+
     # -- filters -------------------------------------------------------------------------------
 
     def _load_filter_choices(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
@@ -470,6 +470,30 @@ def test_hours_follow_the_clocks_on_a_dst_day(desk: Desk, qtbot: QtBot) -> None:
     assert [(iv.start.hour, iv.end.hour) for iv in hours.working] == [(9, 17)]  # GMT = UTC
 
 
+def test_a_whole_day_of_extra_hours_on_the_clocks_change_is_25_hours(
+    desk: Desk, qtbot: QtBot
+) -> None:
+    """Sunday 25 Oct 2026, London goes back: 00:00-24:00 local is 25 hours, shaded none."""
+    from medbookings_desktop.domain.clinic import ExtraHours
+    from medbookings_desktop.services import setup
+
+    window, clinic = desk.window, desk.clinic
+    dr_a = clinic.dr_a.id or 0
+    setup.add_extra_hours(
+        clinic.ctx,
+        ExtraHours(dr_a, clinic.london.id or 0, date(2026, 10, 25), time(0), time(0)),
+    )
+    with qtbot.waitSignal(window.model.loaded):
+        window.show_day(date(2026, 10, 25))
+    hours = window.model.hours_for(_column(window, dr_a))
+    assert hours is not None
+    assert [(iv.start, iv.end) for iv in hours.working] == [
+        (datetime(2026, 10, 24, 23, tzinfo=UTC), datetime(2026, 10, 26, 0, tzinfo=UTC))
+    ]
+    assert [s.kind for s in window.view.shades(_column(window, dr_a))] == []
+    assert {s.kind for s in window.view.shades(_column(window, clinic.dr_b.id or 0))} == {"outside"}
+
+
 # -- filters and colours -------------------------------------------------------------------------
 
 
@@ -587,3 +611,21 @@ def test_reschedule_in_the_context_menu_asks_for_the_booking_dialog(
     with qtbot.waitSignal(window.reschedule_requested) as asked:
         window.reschedule_action.trigger()
     assert asked.args == [desk.ben_10]
+
+
+def test_refresh_brings_in_a_provider_added_elsewhere(desk: Desk, qtbot: QtBot) -> None:
+    from medbookings_desktop.domain.clinic import Provider
+    from medbookings_desktop.services import setup
+
+    window, clinic = desk.window, desk.clinic
+    bar = window.filter_bar
+    qtbot.waitUntil(lambda: bar.provider_box.count() == 3)
+    _select(window, desk.ben_10)
+    setup.save_provider(
+        clinic.ctx, Provider(name="Ada Lovelace", title="Dr", location_ids=frozenset({1}))
+    )
+    with qtbot.waitSignal(window.model.loaded):
+        window.refresh()
+    qtbot.waitUntil(lambda: bar.provider_box.count() == 4)
+    assert window.model.columnCount() == 3  # new columns: the model was reset
+    assert window.model.columns()[0].name == "Dr Ada Lovelace"
