@@ -452,7 +452,7 @@ class DayView(QAbstractItemView):
         ctrl_only = event.modifiers() == Qt.KeyboardModifier.ControlModifier
         if ctrl_only and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             # the keyboard's drag: one slot-grid step earlier or later
-            self._nudge(-1 if event.key() == Qt.Key.Key_Up else 1)
+            self.nudge(-1 if event.key() == Qt.Key.Key_Up else 1)
             return
         # letters are status shortcuts on the window's actions, never keyboard search
         if event.text().isalpha() and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
@@ -460,7 +460,8 @@ class DayView(QAbstractItemView):
             return
         super().keyPressEvent(event)
 
-    def _nudge(self, steps: int) -> None:
+    def nudge(self, steps: int) -> None:
+        """Ask to move the selected tile `steps` slot-grid steps later (earlier if negative)."""
         model = self.day_model()
         index = self.currentIndex()
         line = model.line(index) if model else None

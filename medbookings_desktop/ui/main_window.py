@@ -182,6 +182,21 @@ class MainWindow(QMainWindow):
             tip=self.tr("Move the selected appointment to another free slot"),
         )
         self._on_calendars(self.reschedule_action)
+        self.earlier_action = self._action(
+            self.tr("Move &earlier"),
+            "Ctrl+Up",
+            lambda: self.active_view().nudge(-1),
+            tip=self.tr("Move the selected appointment one slot earlier"),
+        )
+        self.later_action = self._action(
+            self.tr("Move &later"),
+            "Ctrl+Down",
+            lambda: self.active_view().nudge(1),
+            tip=self.tr("Move the selected appointment one slot later"),
+        )
+        for action in (self.earlier_action, self.later_action):
+            # in the menu for the keys; the views handle the keys themselves
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.undo_action = self._action(
             self.tr("&Undo status change"),
             QKeySequence.StandardKey.Undo,
@@ -218,6 +233,8 @@ class MainWindow(QMainWindow):
         appt_menu.addSeparator()
         appt_menu.addAction(self.cancel_action)
         appt_menu.addAction(self.reschedule_action)
+        appt_menu.addAction(self.earlier_action)
+        appt_menu.addAction(self.later_action)
         appt_menu.addSeparator()
         appt_menu.addAction(self.undo_action)
 
@@ -460,9 +477,9 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(has)
         line = self._selected_line()
-        self.reschedule_action.setEnabled(
-            has and line is not None and line.appointment.status in UPCOMING_STATUSES
-        )
+        movable = has and line is not None and line.appointment.status in UPCOMING_STATUSES
+        for action in (self.reschedule_action, self.earlier_action, self.later_action):
+            action.setEnabled(movable)
 
     def change_status(self, change: str) -> None:
         appointment_id = self.selected_id()

@@ -167,3 +167,16 @@ def test_a_started_visit_does_not_drag(desk: Desk, qtbot: QtBot) -> None:
     assert not window.view.dragging()
     qtbot.mouseRelease(window.view.viewport(), Qt.MouseButton.LeftButton)
     assert not window.tasks.busy()
+
+
+def test_move_earlier_from_the_menu(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    index = window.model.find(desk.ben_10)
+    window.view.selectionModel().setCurrentIndex(
+        index, window.view.selectionModel().SelectionFlag.ClearAndSelect
+    )
+    assert window.earlier_action.isEnabled()
+    assert window.earlier_action.shortcut().toString() == "Ctrl+Up"
+    with qtbot.waitSignal(window.model.loaded):
+        window.earlier_action.trigger()
+    assert _start(desk, desk.ben_10)[0] == datetime(2026, 6, 1, 8, 45, tzinfo=UTC)
