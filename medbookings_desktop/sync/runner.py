@@ -55,7 +55,10 @@ class ChangeWaker:
     def start(self) -> None:
         path = sqlite_path(self.url)
         if path is not None:
-            target: Callable[[], None] = lambda: self._sqlite(str(path))  # noqa: E731
+            conn = self._open_sqlite(str(path))
+            if conn is None:
+                return
+            target: Callable[[], None] = lambda: self._sqlite(conn)  # noqa: E731
         elif make_url(self.url).get_backend_name() == "postgresql":
             target = self._postgres
         else:
@@ -67,22 +70,28 @@ class ChangeWaker:
         if self.thread is not None:
             self.thread.join(timeout=5)
 
-    def _sqlite(self, path: str) -> None:
+    def _open_sqlite(self, path: str) -> tuple[sqlite3.Connection, int] | None:
+        """The watching connection and the version now, read before start() returns, so a
+        commit right after it is never missed."""
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
             log.warning("the engine cannot watch the database file; it runs on its timer")
-            return
+            return None
+        return conn, version
+
+    def _sqlite(self, opened: tuple[sqlite3.Connection, int]) -> None:
+        conn, seen = opened
         try:
-            seen = None
             while not self.stop.wait(POLL_S):
                 try:
-                    version = conn.execute("PRAGMA data_version").fetchone()[0]
+                    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
                 except sqlite3.Error:
                     continue
-                if seen is not None and version != seen:
+                if version != seen:
+                    seen = version
                     self.wake.set()
-                seen = version
         finally:
             conn.close()
 
