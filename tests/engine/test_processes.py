@@ -134,3 +134,22 @@ def test_two_engines_on_one_database_send_each_message_once(
     assert len(references) == 1001 and set(references.values()) == {1}
     assert {i.state for i in outbox(c.engine, kind="confirmation")} == {OutboxState.SENT}
     c.engine.dispose()
+
+
+def test_sigterm_stops_the_engine_cleanly(sqlite_url: str, fakes: Fakes, tmp_path: Path) -> None:
+    c = real_time_clinic(sqlite_url)
+    book_many(c, 3, c.ada.id or 0)
+    p = _engine_process(sqlite_url, tmp_path, fakes, "--forever", "--json", "--interval", "0.2")
+    try:
+        _wait_for(lambda: len(fakes.texts()) == 3)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    report = json.loads(out)
+    assert report["sent"] == 3 and report["channels"] == ["email", "sms"]
+    assert outbox(c.engine, state=OutboxState.SENDING.value) == []
+    c.engine.dispose()
