@@ -115,10 +115,8 @@ class DayView(QAbstractItemView):
         """Overrides QAbstractItemView.setModel: tiles moved in place re-lay the columns."""
         super().setModel(model)
         if isinstance(model, CalendarModel):
+            # once per load (times may change in place), and when tiles change rows
             model.layoutChanged.connect(self._relayout)
-            model.rowsInserted.connect(self._relayout)
-            model.rowsRemoved.connect(self._relayout)
-            model.dataChanged.connect(self._relayout)
             model.loaded.connect(self._relayout)
 
     def _relayout(self, *_: Any) -> None:
