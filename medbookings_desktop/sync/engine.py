@@ -808,7 +808,9 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def load_messaging_config(db: DbEngine, desk: Any = None) -> MessagingConfig:
+def load_messaging_config(
+    db: DbEngine, desk: Any = None, env: Mapping[str, str] | None = None
+) -> MessagingConfig:
     """The clinic's messaging row, the desk's endpoints, the environment."""
     from medbookings_desktop.sync import config as cfg
 
@@ -818,4 +820,5 @@ def load_messaging_config(db: DbEngine, desk: Any = None) -> MessagingConfig:
         stored,
         sendgrid_url=getattr(desk, "sendgrid_base_url", None),
         twilio_url=getattr(desk, "twilio_base_url", None),
+        env=env,
     )

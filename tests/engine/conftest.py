@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from medbookings_desktop.sync import config as cfg
-from medbookings_desktop.sync.engine import Engine, EngineConfig
+from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
 from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.twilio_server import ACCOUNT_SID as TWILIO_SID
@@ -104,7 +104,7 @@ def make_engine(c: SmallClinic, fakes: Fakes, *, identity: str | None = None) ->
     """An engine as a desk builds it, on the test's clock, with a fixed random jitter."""
     fakes.twilio.clock = c.clock  # Twilio stamps messages on the same clock
     env = fakes.env()
-    messaging = cfg.load(None, env=env)
+    messaging = load_messaging_config(c.engine, env=env)
     return Engine(
         c.engine,
         cfg.build_channels(messaging, env=env),

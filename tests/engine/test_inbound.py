@@ -85,3 +85,41 @@ def test_anything_else_needs_attention(clinic: SmallClinic, fakes: Fakes) -> Non
     assert "Can I come at 10 instead?" in item.summary
     with clinic.ctx.read() as uow:
         assert uow.appointments.get(appt).status is Status.BOOKED
+
+
+def test_whatsapp_goes_as_the_approved_template_and_a_c_reply_confirms(
+    clinic: SmallClinic, fakes: Fakes
+) -> None:
+    from medbookings_desktop.domain.patients import Channel
+    from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
+    from medbookings_desktop.sync.config import SETTINGS_KEY, MessagingConfig
+
+    content = fakes.twilio.add_content("confirmation", "Booked: {{1}} on {{2}} at {{3}}")
+    with SqlUnitOfWork(clinic.engine) as uow:
+        stored = MessagingConfig(
+            whatsapp_from="+442079460998", content_sids={"confirmation": content}
+        )
+        uow.settings.set_value(SETTINGS_KEY, stored.to_json())
+        uow.commit()
+    patients.edit(
+        clinic.ctx, clinic.ada.id or 0, preferred_channel=Channel.WHATSAPP, consent_whatsapp=True
+    )
+    appt = booking.book(
+        clinic.ctx,
+        patient_id=clinic.ada.id or 0,
+        provider_id=clinic.dr_a.id or 0,
+        service_id=clinic.checkup.id or 0,
+        start=TOMORROW_9,
+    ).appointment
+    engine = make_engine(clinic, fakes)
+    engine.run_once()
+    [sent] = fakes.twilio.sent
+    assert sent.to == "whatsapp:" + ADA_PHONE and sent.content_sid == content
+    assert sent.body.startswith("Booked: ")
+    assert [d["channel"] for d in table(clinic.engine, "deliveries")] == ["whatsapp"]
+
+    fakes.twilio.inject_reply("whatsapp:" + ADA_PHONE, "C", to="whatsapp:+442079460998")
+    clinic.clock.advance(timedelta(minutes=2))
+    assert engine.run_once().replies == 1
+    with clinic.ctx.read() as uow:
+        assert uow.appointments.get(appt.id or 0).status is Status.CONFIRMED
