@@ -24,6 +24,7 @@ def uid(appointment_id: int | None, start: datetime) -> str:
 
 def appointment_ics(facts: MessageFacts, *, stamp: datetime | None = None) -> str:
     import vobject
+
     # vobject cannot name datetime.UTC as a TZID; a dateutil UTC it writes as "...Z"
     from dateutil.tz import tzutc  # type: ignore[import-untyped,unused-ignore]
 

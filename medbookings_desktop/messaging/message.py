@@ -25,3 +25,5 @@ class OutgoingMessage:
     reference: str = ""
     # what a vendor-side template (SendGrid dynamic template, WhatsApp content) fills in
     template_variables: dict[str, str] = field(default_factory=dict)
+    # public URLs of files to send along by SMS (MMS) or WhatsApp, e.g. an uploaded vCard
+    media_urls: tuple[str, ...] = ()

@@ -224,6 +224,8 @@ class TwilioChannel:
             fields["body"] = msg.text
         else:
             raise DeliveryError(f"Twilio does not send {msg.channel!r}", retryable=False)
+        if msg.media_urls and "content_sid" not in fields:
+            fields["media_url"] = list(msg.media_urls)
         created = self._call(lambda: self._client.messages.create(**fields))
         log.debug("Twilio accepted a %s %s", msg.kind, msg.channel)
         return str(created.sid)

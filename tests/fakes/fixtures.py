@@ -21,6 +21,7 @@ from tests.fakes.twilio_server import FakeTwilio
 def _no_violations(fake: FakeVendor) -> None:
     if not getattr(fake, "allow_violations", False):
         assert fake.violations == [], f"{fake.name} saw requests outside its description"
+    assert fake.answer_problems == [], f"{fake.name} answered outside its description"
 
 
 @pytest.fixture

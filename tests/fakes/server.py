@@ -67,6 +67,8 @@ class FakeVendor:
         self.lock = threading.RLock()
         self.requests: list[Request] = []
         self.violations: list[Violation] = []
+        # the fake's own answers that broke the description (a fault in the fake)
+        self.answer_problems: list[Violation] = []
         self._failures: deque[_Failure] = deque()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -183,7 +185,29 @@ class FakeVendor:
             )
             return Response(failure.status, body, headers)
         with self.lock:
-            return self.route(request)
+            response = self.route(request)
+        if (
+            self.check_specs
+            and 200 <= response.status < 300
+            and not isinstance(response.body, bytes)
+        ):
+            self._check_answer(request, response)
+        return response
+
+    def _check_answer(self, request: Request, response: Response) -> None:
+        """The fake's own success answers keep to the vendor's description too."""
+        for name in self.specs:
+            spec = Spec.load(name)
+            if spec.find(request.method, request.path) is not None:
+                problems = spec.check_response(
+                    request.method, request.path, response.status, response.body
+                )
+                if problems:
+                    with self.lock:
+                        self.answer_problems.append(
+                            Violation(request.method, request.path, "; ".join(problems))
+                        )
+                return
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -237,3 +237,11 @@ def test_the_fake_refuses_an_unknown_path(sendgrid_fake: FakeSendGrid) -> None:
     with caught.value as answer:
         assert answer.code == 400
     assert "no such operation" in sendgrid_fake.violations[0].reason
+
+
+def test_forbidden_is_a_credentials_problem(sendgrid_fake: FakeSendGrid) -> None:
+    sendgrid_fake.fail_next(403)
+    with pytest.raises(DeliveryError) as caught:
+        channel(sendgrid_fake).send(message())
+    assert caught.value.credentials_rejected is True
+    assert caught.value.retryable is False

@@ -389,3 +389,36 @@ def test_the_fake_refuses_what_the_live_api_refuses(twilio_fake: FakeTwilio) -> 
     status, body = _post(twilio_fake, messages, "To=%2B447700900123&From=%2B442079460001")
     assert (status, body["code"]) == (400, 21602)  # nothing to send
     assert twilio_fake.violations == []
+
+
+def test_media_urls_travel_as_repeated_fields(
+    twilio: TwilioChannel, twilio_fake: FakeTwilio
+) -> None:
+    card = "https://files.example.org/cards/riverside-clinic.vcf"
+    twilio.send(sms(channel="whatsapp", media_urls=(card,)))
+    twilio.send(sms(channel="whatsapp", media_urls=(card, card + "?v=2")))
+    one, two = twilio_fake.sent
+    assert one.media_urls == [card]
+    assert two.media_urls == [card, card + "?v=2"]
+    forms = [r.form for r in twilio_fake.requests if r.method == "POST"]
+    assert forms[0]["MediaUrl"] == [card]
+    assert len(forms[1]["MediaUrl"]) == 2
+
+
+def test_the_fakes_answers_keep_to_the_description(
+    twilio: TwilioChannel, twilio_fake: FakeTwilio
+) -> None:
+    twilio_fake.add_content("reminder", "Hello {{1}}")
+    sid = twilio.send(sms())
+    twilio.status(sid)
+    twilio.replies(a_while_ago())
+    twilio.content_templates()
+    assert len(twilio_fake.requests) >= 5
+    assert twilio_fake.answer_problems == []
+    # and the check would see a wrong one
+    from tests.fakes.specs import Spec
+
+    spec = Spec.load("twilio_api_v2010.json")
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert spec.check_response("GET", path, 200, {"messages": "none"}) != []
+    assert spec.check_response("GET", path, 299, {}) != []
