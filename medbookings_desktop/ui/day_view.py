@@ -320,14 +320,23 @@ class DayView(QAbstractItemView):
         rects: dict[tuple[int, int], QRect] = {}
         if model is None:
             return rects
-        hscroll, vscroll = self._hscroll(), self._vscroll()
+        hscroll = self._hscroll()
         width = self._column_width() - 4
+        header, ppm, first = self._header_height(), self._px_per_minute(), self._first_hour * 60
+        zone = model.zone
         for column in range(model.columnCount()):
             on = model.column_day(column)
+            midnight = datetime(on.year, on.month, on.day, tzinfo=UTC)
             left = self._x_for(column) + hscroll + 2
+
+            def y(instant: datetime, midnight: datetime = midnight) -> int:
+                # as _y_for, unscrolled: wall-clock minutes of the column's day
+                wall = instant.astimezone(zone).replace(tzinfo=UTC)
+                return header + round(((wall - midnight).total_seconds() / 60 - first) * ppm)
+
             for row, line in enumerate(model.lines_in(column)):
-                top = self._y_for(model.local(line.appointment.start), on) + vscroll
-                bottom = self._y_for(model.local(line.appointment.end), on) + vscroll
+                top = y(line.appointment.start)
+                bottom = y(line.appointment.end)
                 lane, lanes = self._lanes.get((row, column), (0, 1))
                 lane_width = width // lanes
                 rects[(row, column)] = QRect(
@@ -826,8 +835,7 @@ class DayView(QAbstractItemView):
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
             painter.drawRect(rect.adjusted(1, 1, -1, -1))
         else:
-            border = QColor(pal.color(QPalette.ColorRole.Text))
-            border.setAlphaF(0.25)
+            border = _blend(pal.color(QPalette.ColorRole.Text), fill, 0.25)  # opaque: faster
             painter.setPen(QPen(border, 1))
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         self._paint_tile_text(painter, model, line, rect.adjusted(9, 2, -4, -2))
