@@ -134,6 +134,7 @@ class NewPatientForm(QGroupBox):
     """A new patient typed inline; each field says what is wrong next to it as you leave it."""
 
     registered = Signal(object)
+    refused = Signal(str)
 
     def __init__(
         self, ctx: Context, tasks: TaskRunner, clinic: ClinicSettings, parent: QWidget | None
@@ -354,6 +355,7 @@ class NewPatientForm(QGroupBox):
         else:
             self.general.setText(_message(exc))
             self.general.show()
+        self.refused.emit(_message(exc))
 
 
 class BookingDialog(QDialog):
@@ -362,6 +364,7 @@ class BookingDialog(QDialog):
 
     booked = Signal(object)
     queued = Signal(object)
+    patient_results_shown = Signal(int)
     slots_shown = Signal(int)
     refused = Signal(str)
     ready = Signal()
@@ -411,6 +414,10 @@ class BookingDialog(QDialog):
         self.picker = PatientPicker(ctx, tasks, locale, self)
         self.picker.picked.connect(self._patient_picked)
         self.picker.enter_pressed.connect(self._patient_enter)
+        self.picker.results_shown.connect(self.patient_results_shown)
+        # the names the GUI bench (ui/bench_probe.py) types into and watches
+        self.patient_field = self.picker.edit
+        self.patient_results = self.picker.results
         self.new_patient_button = QPushButton(self.tr("New patient"), self)
         self.new_patient_button.setAccessibleName(self.tr("New patient"))
         self.new_patient_button.setToolTip(self.tr("Register a new patient (Alt+N)"))

@@ -79,7 +79,11 @@ class PatientResultsModel(QAbstractListModel):
 
 
 class PatientPicker(QWidget):
-    """`picked(Patient)` when Enter (or a click) chooses a patient from the results."""
+    """`picked(Patient)` when Enter (or a click) chooses a patient from the results.
+
+    The search waits `debounce_ms` after a key (0: until the keys already queued are read)
+    and runs one at a time; an answer to older typing is dropped, never shown.
+    """
 
     picked = Signal(object)
     results_shown = Signal(int)
@@ -94,7 +98,7 @@ class PatientPicker(QWidget):
         locale: QLocale,
         parent: QWidget | None = None,
         *,
-        debounce_ms: int = 150,
+        debounce_ms: int = 0,
         limit: int = 8,
     ) -> None:
         super().__init__(parent)
@@ -103,6 +107,9 @@ class PatientPicker(QWidget):
         self._limit = limit
         self._serial = itertools.count(1)
         self._latest = 0
+        # one search at a time: keys typed while it runs are coalesced into the next one
+        self._in_flight = False
+        self._again = False
         self.patient: Patient | None = None
 
         self.edit = QLineEdit(self)
@@ -144,16 +151,34 @@ class PatientPicker(QWidget):
         self.timer.start()
 
     def _ask(self) -> None:
+        if self._in_flight:
+            self._again = True  # asked again once the running search answers
+            return
         text = self.edit.text().strip()
         serial, ctx, limit = self._latest, self._ctx, self._limit
         if not text:
             self._show(serial, [])
             return
+        self._in_flight = True
         self._tasks.run(
             lambda: patients.search(ctx, text, limit=limit),
-            lambda found: self._show(serial, found),
-            lambda exc: self._failed(serial, exc),
+            lambda found: self._answered(serial, found, None),
+            lambda exc: self._answered(serial, None, exc),
         )
+
+    def _answered(
+        self, serial: int, found: list[Patient] | None, exc: BaseException | None
+    ) -> None:
+        self._in_flight = False
+        if self._again:
+            self._again = False
+            if serial != self._latest:
+                self._ask()
+                return
+        if exc is not None:
+            self._failed(serial, exc)
+        else:
+            self._show(serial, found or [])
 
     def _show(self, serial: int, found: list[Patient]) -> None:
         if serial != self._latest:

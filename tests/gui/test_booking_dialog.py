@@ -135,10 +135,11 @@ def test_new_patient_with_a_bad_phone_is_refused_next_to_the_field(
     assert form.errors["phone"].isVisible()
     assert "not a valid phone number" in form.errors["phone"].text()
 
-    with qtbot.waitSignal(desk.tasks.finished):
+    with qtbot.waitSignal(form.refused) as refused:
         qtbot.keyClick(form.phone, Qt.Key.Key_Return)  # save anyway: the service refuses
     assert form.isVisible() and dialog.picker.patient is None
-    assert "phone" in form.errors["phone"].text()
+    assert form.errors["phone"].text() == refused.args[0]
+    assert "not a valid phone number" in refused.args[0]
     with desk.clinic.ctx.read() as uow:
         assert uow.patients.count() == 2  # nothing saved
 
