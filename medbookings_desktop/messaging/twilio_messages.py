@@ -230,6 +230,14 @@ class TwilioChannel:
         log.debug("Twilio accepted a %s %s", msg.kind, msg.channel)
         return str(created.sid)
 
+    def sent_marker(self, msg: OutgoingMessage) -> str:
+        """What `find_sent` should look for to recognise this message after a crash: its text,
+        or "" (any message to that address since the attempt) for a WhatsApp template message,
+        whose text Twilio writes from the template rather than ours."""
+        if msg.channel == "whatsapp" and self.content_sids.get(msg.kind):
+            return ""
+        return msg.text
+
     # -- reading back --------------------------------------------------------------------------
 
     def status(self, sid: str) -> str:

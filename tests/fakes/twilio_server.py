@@ -30,6 +30,7 @@ API_BASE = "https://api.twilio.com"
 CONTENT_BASE = "https://content.twilio.com"
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SENDER_ID = re.compile(r"^[A-Za-z0-9 ]{1,11}$")  # alphanumeric sender ID (UK and others)
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
 _MESSAGE = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages/([A-Z]{2}\w+)\.json$")
 _CONTENTS = re.compile(r"^/v1/Content$")
@@ -275,7 +276,8 @@ class FakeTwilio(FakeVendor):
             )
         if not _E164.match(to.removeprefix("whatsapp:")):
             return self._error(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        if not _E164.match(from_.removeprefix("whatsapp:")):
+        alphanumeric = not wa_from and _SENDER_ID.match(from_) and not from_.isdigit()
+        if not alphanumeric and not _E164.match(from_.removeprefix("whatsapp:")):
             return self._error(400, 21212, f"Invalid 'From' Phone Number: {from_}")
         body = form.get("Body", "")
         variables: dict[str, str] = {}
