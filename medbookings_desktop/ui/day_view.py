@@ -108,6 +108,11 @@ class DayView(QAbstractItemView):
         self._tick.setInterval(60_000)
         self._tick.timeout.connect(self.viewport().update)
         self._tick.start()
+        # a drag held near an edge scrolls the grid under it
+        self._edge_scroll = QTimer(self)
+        self._edge_scroll.setInterval(40)
+        self._edge_scroll.timeout.connect(self._scroll_at_edge)
+        self._drag_pos = QPoint()
 
     # -- model ----------------------------------------------------------------------------------
 
@@ -277,6 +282,7 @@ class DayView(QAbstractItemView):
         """Overrides QAbstractItemView.reset: a new day (or filter) refits the hours."""
         super().reset()
         self._press = self._drag = None
+        self._edge_scroll.stop()
         self._relayout()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -529,9 +535,26 @@ class DayView(QAbstractItemView):
                     self._press = None
                     return
                 self._drag = _Drag(line.appointment.id, line, index.column(), grab_dy)
+                self._edge_scroll.start()
+            self._drag_pos = pos
             self._update_drag(pos)
             return
         super().mouseMoveEvent(event)
+
+    def _scroll_at_edge(self) -> None:
+        """While dragging near an edge of the grid, scroll towards it and follow the ghost."""
+        if self._drag is None:
+            self._edge_scroll.stop()
+            return
+        pos, margin = self._drag_pos, self._line_height() * 2
+        area = self.viewport().rect().adjusted(self._gutter_width(), self._header_height(), 0, 0)
+        dy = -1 if pos.y() < area.top() + margin else 1 if pos.y() > area.bottom() - margin else 0
+        dx = -1 if pos.x() < area.left() + margin else 1 if pos.x() > area.right() - margin else 0
+        if dx or dy:
+            vbar, hbar = self.verticalScrollBar(), self.horizontalScrollBar()
+            vbar.setValue(vbar.value() + dy * self._line_height())
+            hbar.setValue(hbar.value() + dx * self._column_width() // 8)
+            self._update_drag(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._press = self._drag, None
@@ -540,6 +563,7 @@ class DayView(QAbstractItemView):
             return
         self._update_drag(event.position().toPoint())
         self._drag = None
+        self._edge_scroll.stop()
         self.viewport().update()
         model = self.day_model()
         if model is None or drag.column < 0 or drag.start is None:
@@ -559,6 +583,7 @@ class DayView(QAbstractItemView):
 
     def cancel_drag(self) -> None:
         self._press = self._drag = None
+        self._edge_scroll.stop()
         self.viewport().update()
 
     def dragging(self) -> bool:

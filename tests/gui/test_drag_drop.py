@@ -180,3 +180,24 @@ def test_move_earlier_from_the_menu(desk: Desk, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.model.loaded):
         window.earlier_action.trigger()
     assert _start(desk, desk.ben_10)[0] == datetime(2026, 6, 1, 8, 45, tzinfo=UTC)
+
+
+def test_a_drag_held_at_the_bottom_edge_scrolls_the_grid(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _ready(window, qtbot)
+    view, viewport = window.view, window.view.viewport()
+    view.scroll_to_time(_local(window, 9, 30))
+    rect = view.visualRect(window.model.find(desk.ben_10))
+    grab = QPoint(rect.left() + 20, rect.top() + 6)
+    edge = QPoint(grab.x(), viewport.height() - 3)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=grab)
+    qtbot.mouseMove(viewport, grab + QPoint(0, 12))
+    qtbot.mouseMove(viewport, edge)
+    before = view.verticalScrollBar().value()
+    first = view.drop_target()
+    qtbot.waitUntil(lambda: view.verticalScrollBar().value() > before + 40)
+    later = view.drop_target()
+    assert first is not None and later is not None and later[1] > first[1]  # the ghost follows
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=edge)
+    assert not window.tasks.busy()
