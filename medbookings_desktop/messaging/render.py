@@ -382,3 +382,64 @@ def _address_for(channel: str, facts: MessageFacts, kind: str) -> str:
     if channel == "email":
         return facts.patient.email or ""
     return facts.patient.phone or ""
+
+
+# -- preview (the settings dialog) --------------------------------------------------------------
+
+
+def sample_facts(clinic: ClinicSettings, now: datetime | None = None) -> MessageFacts:
+    """Made-up facts for a preview: tomorrow 14:30 in the clinic's zone, moved from two days
+    before, at a made-up location."""
+    from datetime import UTC, time
+
+    zone = ZoneInfo(clinic.zone)
+    local_now = (now or datetime.now(UTC)).astimezone(zone)
+    start = datetime.combine(local_now.date() + timedelta(days=1), time(14, 30), zone)
+    location = Location(
+        name="Riverside",
+        zone=clinic.zone,
+        address_line1="1 River Street",
+        city="London",
+        country="GB",
+        phone="020 7946 0000",
+        id=0,
+    )
+    appt = Appointment(
+        patient_id=0,
+        provider_id=0,
+        service_id=0,
+        start=start,
+        end=start + timedelta(minutes=30),
+        location_id=0,
+        cancel_reason="The provider is unwell",
+        id=0,
+    )
+    return MessageFacts(
+        clinic=clinic,
+        patient=Patient("Ada", "Okafor", phone="+447700900123", email="ada@example.org", id=0),
+        appointment=appt,
+        provider=Provider(name="Thandi Mokoena", title="Dr", id=0),
+        service=Service(name="Consultation", duration=timedelta(minutes=30), id=0),
+        location=location,
+        old_start=start - timedelta(days=2, hours=3),
+        hours_before=24,
+    )
+
+
+def preview(
+    kind: str,
+    channel_key: str,
+    text: str,
+    clinic: ClinicSettings,
+    now: datetime | None = None,
+) -> str:
+    """A template's text as the engine would fill it (the same date, time and zone formats),
+    with made-up facts. `channel_key` is one of templates.CHANNELS (email_subject, email_body,
+    sms, whatsapp). Raises templates.TemplateProblem for a template that cannot be rendered."""
+    kind = OutboxKind(kind).value
+    values = facts_dict(kind, sample_facts(clinic, now))
+    allowed = templates.placeholders(kind)
+    rendered = _fill(text, {k: v for k, v in values.items() if k in allowed})
+    if channel_key in ("sms", "whatsapp"):
+        rendered = _with_link(rendered, values, kind)
+    return rendered

@@ -12,11 +12,13 @@ import vobject
 
 from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings, Location, Provider, Service
+from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.messaging.render import (
     WHATSAPP_VARIABLES,
     MessageFacts,
     check_template,
+    preview,
     render,
 )
 from medbookings_desktop.messaging.sendgrid_mail import SendGridChannel
@@ -283,3 +285,17 @@ def test_rendered_whatsapp_fills_a_content_template(twilio_fake: FakeTwilio) -> 
         "Hello Ada, your Consultation with Dr Thandi Mokoena is on Monday, 15 June 2026 at "
         "09:00 BST (Riverside, 1 River Street, London SE1 7PB)."
     )
+
+
+def test_preview_fills_a_template_as_the_engine_does() -> None:
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # tomorrow the clocks go forward
+    text = preview(
+        "reminder", "sms", "{{ date }} {{ time }} ({{ zone }}), {{ hours_before }} h", CLINIC, now
+    )
+    assert text == "Sunday, 29 March 2026 14:30 (BST), 24 h"
+    moved = preview(
+        "change_notice", "email_body", "{{ previous_date }} {{ previous_time }}", CLINIC, now
+    )
+    assert moved == "Friday, 27 March 2026 11:30 GMT"
+    with pytest.raises(DomainError):
+        preview("reminder", "sms", "{{ date }", CLINIC, now)
