@@ -142,6 +142,7 @@ class _Records:
     provider: Any
     service: Any
     location: Any
+    templates: Any = None  # the clinic's own wording (clinic_settings message_templates)
 
 
 def engine_identity() -> str:
@@ -343,8 +344,9 @@ class Engine:
             report.claimed = len(items)
             report.more = len(items) >= self.config.batch_size
             paused = uow.attention.paused_services()
+            cache: dict[Any, Any] = {}
             for item in items:
-                claim = self._decide(uow, item, paused, now, report)
+                claim = self._decide(uow, item, paused, now, report, cache)
                 if claim is not None:
                     claims.append(claim)
             uow.commit()
@@ -357,10 +359,11 @@ class Engine:
         paused: set[str],
         now: datetime,
         report: RunReport,
+        cache: dict[Any, Any] | None = None,
     ) -> _Claim | None:
         assert item.id is not None
         try:
-            records = self._load(uow, item)
+            records = self._load(uow, item, cache)
         except DomainError as exc:
             self._fail(uow, item, f"The records for this message are gone: {exc.message}", now)
             report.failed.append(item.id)
@@ -449,19 +452,34 @@ class Engine:
         q = self.messaging.quiet_hours
         return policy.parse_quiet_hours(list(q), clinic.zone) if q else None
 
-    def _load(self, uow: SqlUnitOfWork, item: OutboxItem) -> _Records:
-        clinic = uow.settings.clinic()
+    def _load(
+        self, uow: SqlUnitOfWork, item: OutboxItem, cache: dict[Any, Any] | None = None
+    ) -> _Records:
+        """The records a message is written from; `cache` keeps the clinic's setup (settings,
+        providers, services, locations, templates) across the rows of one batch."""
+        cache = {} if cache is None else cache
+
+        def once(key: Any, load: Callable[[], Any]) -> Any:
+            if key not in cache:
+                cache[key] = load()
+            return cache[key]
+
+        clinic = once("clinic", uow.settings.clinic)
         appt = None if item.appointment_id is None else uow.appointments.get(item.appointment_id)
         patient = provider = service = location = None
         if appt is not None:
             patient = uow.patients.get(appt.patient_id)
-            provider = uow.providers.get(appt.provider_id)
-            service = uow.services.get(appt.service_id)
+            provider = once(
+                ("provider", appt.provider_id), lambda: uow.providers.get(appt.provider_id)
+            )
+            service = once(("service", appt.service_id), lambda: uow.services.get(appt.service_id))
             if appt.location_id is not None:
-                location = uow.locations.get(appt.location_id)
+                loc_id = appt.location_id
+                location = once(("location", loc_id), lambda: uow.locations.get(loc_id))
         elif item.target.startswith("patient:"):
             patient = uow.patients.get(int(item.target.split(":", 1)[1]))
-        return _Records(clinic, appt, patient, provider, service, location)
+        templates = once("templates", lambda: uow.settings.value("message_templates"))
+        return _Records(clinic, appt, patient, provider, service, location, templates)
 
     def _recipient(self, item: OutboxItem, records: _Records, channel: str) -> str | None:
         if item.target.startswith("provider:"):
@@ -475,6 +493,7 @@ class Engine:
         from medbookings_desktop.messaging.render import MessageFacts
 
         old_start = item.payload.get("previous_start")
+        offset = item.payload.get("offset_minutes")
         facts = MessageFacts(
             clinic=records.clinic,
             patient=records.patient,
@@ -483,8 +502,9 @@ class Engine:
             service=records.service,
             location=records.location,
             old_start=datetime.fromisoformat(old_start) if old_start else None,
+            hours_before=int(offset) // 60 if offset else None,
         )
-        overrides = uow.settings.value("message_templates")
+        overrides = records.templates
         fn = self._render
         if fn is None:
             from medbookings_desktop.messaging.render import render as fn
