@@ -675,20 +675,21 @@ class DayView(QAbstractItemView):
         blocks: Sequence[Block],
         rect: Callable[[datetime, datetime], QRect | None],
     ) -> list[Shade]:
-        defaults = {
-            "time_off": self.tr("Time off"),
-            "break": self.tr("Break"),
-            "busy": self.tr("Busy (Google)"),
-        }
         out = []
         for block in blocks:
             found = rect(block.start, block.end)
             if found is not None:
-                label = block.label or defaults[kind]
-                if kind == "time_off" and block.label:
-                    label = self.tr("Time off: {reason}").format(reason=block.label)
-                out.append(Shade(kind, found, label))
+                out.append(Shade(kind, found, self._block_label(kind, block)))
         return out
+
+    def _block_label(self, kind: str, block: Block) -> str:
+        if kind == "time_off":
+            if block.label:
+                return self.tr("Time off: {reason}").format(reason=block.label)
+            return self.tr("Time off")
+        if kind == "break":
+            return block.label or self.tr("Break")
+        return block.label or self.tr("Busy (Google)")
 
     def shade_at(self, point: QPoint) -> Shade | None:
         """The topmost shaded span under a viewport point (breaks and busy over outside)."""
@@ -866,8 +867,35 @@ class DayView(QAbstractItemView):
         self._paint_tile_text(painter, model, line, rect.adjusted(9, 2, -4, -2))
         painter.restore()
 
+    def drop_warning(self) -> str | None:
+        """While dragging: why the drop would likely be refused, from what the view shows
+        (outside hours, a break, time off, a busy entry, another tile); the service decides."""
+        target, model = self.drop_target(), self.day_model()
+        if target is None or self._drag is None or model is None:
+            return None
+        column, local_start = target
+        appt = self._drag.line.appointment
+        start = local_start.astimezone(UTC)
+        end = start + (appt.end - appt.start)
+        hours = model.hours_for(column)
+        if hours is None or not any(iv.start <= start and end <= iv.end for iv in hours.working):
+            return self.tr("Outside working hours")
+        for kind, blocks in (
+            ("break", hours.breaks),
+            ("time_off", hours.time_off),
+            ("busy", hours.busy),
+        ):
+            for block in blocks:
+                if block.start < end and start < block.end:
+                    return self._block_label(kind, block)
+        for line in model.lines_in(column):
+            other = line.appointment
+            if other.id != appt.id and other.active and other.start < end and start < other.end:
+                return self.tr("Overlaps {name}").format(name=line.patient_name)
+        return None
+
     def _paint_ghost(self, painter: QPainter, model: CalendarModel) -> None:
-        """Where a dragged tile would land, with its new time written in it."""
+        """Where a dragged tile would land, its new time in it, and a warning if it clashes."""
         target = self.drop_target()
         if target is None or self._drag is None:
             return
@@ -881,12 +909,13 @@ class DayView(QAbstractItemView):
             self._x_for(column) + 2, top + 1, self._column_width() - 5, max(bottom - top - 2, 6)
         )
         pal = self.palette()
-        highlight = pal.color(QPalette.ColorRole.Highlight)
+        warning = self.drop_warning()
+        edge = QColor(NOW_COLOUR) if warning else pal.color(QPalette.ColorRole.Highlight)
         painter.save()
-        fill = QColor(highlight)
+        fill = QColor(edge)
         fill.setAlphaF(0.25)
         painter.fillRect(rect, fill)
-        painter.setPen(QPen(highlight, 2, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(edge, 2, Qt.PenStyle.DashLine))
         painter.drawRect(rect.adjusted(1, 1, -1, -1))
         bold = QFont(self.font())
         bold.setBold(True)
@@ -897,6 +926,8 @@ class DayView(QAbstractItemView):
             end=end.strftime("%H:%M"),
             name=self._drag.line.patient_name,
         )
+        if warning:
+            text = self.tr("{text} · {warning}").format(text=text, warning=warning)
         area = rect.adjusted(8, 2, -4, -2)
         shown = QFontMetrics(bold).elidedText(text, Qt.TextElideMode.ElideRight, area.width())
         painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, shown)

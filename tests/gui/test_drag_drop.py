@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from medbookings_desktop.ui.main_window import MainWindow
@@ -97,6 +98,7 @@ def test_the_ghost_shows_the_snapped_target_while_dragging(desk: Desk, qtbot: Qt
     target = window.view.drop_target()
     assert target is not None
     assert target[0] == column and target[1].strftime("%H:%M") == "11:00"  # 15-minute grid
+    assert window.view.drop_warning() is None
     qtbot.keyClick(window.view, Qt.Key.Key_Escape)
     assert not window.view.dragging()
     qtbot.mouseRelease(window.view.viewport(), Qt.MouseButton.LeftButton)
@@ -201,3 +203,23 @@ def test_a_drag_held_at_the_bottom_edge_scrolls_the_grid(desk: Desk, qtbot: QtBo
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=edge)
     assert not window.tasks.busy()
+
+
+def test_the_ghost_warns_before_a_drop_that_would_be_refused(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _ready(window, qtbot)
+    view = window.view
+    dr_a = _column_of(window, desk.clinic.dr_a.id or 0)
+    berg = _column_of(window, desk.clinic.dr_b.id or 0)
+    _drag(qtbot, window, desk.ben_10, dr_a, 9, 15, release=False)
+    assert view.drop_warning() == "Overlaps Ada Okafor"
+    image = view.viewport().grab().toImage()
+    ghost_top = view.y_of(_local(window, 9, 15))
+    assert any(
+        image.pixel(x, ghost_top + 2) == QColor("#e11d48").rgb()
+        for x in range(view.column_rect(dr_a).left(), view.column_rect(dr_a).right())
+    )  # a red edge, not the highlight
+    qtbot.mouseMove(view.viewport(), QPoint(view.column_rect(berg).center().x(), ghost_top + 6))
+    assert view.drop_warning() == "Outside working hours"  # Dr Berg starts at 10:00
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton)
