@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings, Provider, Service
 from medbookings_desktop.domain.errors import DomainError, InvalidInput
+from medbookings_desktop.domain.messages import OutboxKind
 from medbookings_desktop.domain.patients import Channel, Patient, normalize_email, normalize_phone
 from medbookings_desktop.domain.search import parse_birth_date
 from medbookings_desktop.services import booking, patients, setup, slots, walk_ins
@@ -398,6 +399,7 @@ class BookingDialog(QDialog):
         self._latest = 0
         self._busy = False
         self._service_chosen_by_hand = False
+        self.summary = ""  # the last success, for the window's banner
         self._services: list[Service] = []
         self._providers: list[Provider] = []
         locale = QLocale(clinic.locale)
@@ -782,8 +784,41 @@ class BookingDialog(QDialog):
 
     def _booked(self, outcome: Outcome) -> None:
         self._busy = False
+        self.summary = self.describe(outcome)
         self.booked.emit(outcome)
         self.accept()
+
+    def describe(self, outcome: Outcome) -> str:
+        """The quiet banner's text: "Booked Ada Okafor with Dr Mokoena, Tue 14:30 — …"."""
+        appt = outcome.appointment
+        p = self.picker.patient
+        patient = p.full_name if p is not None else ""
+        provider = next((x.display_name for x in self._providers if x.id == appt.provider_id), "")
+        start = appt.start.astimezone(self._zone)
+        locale = QLocale(self._clinic.locale)
+        when = "{} {}".format(
+            locale.toString(QDate(start.year, start.month, start.day), "ddd d MMM"),
+            locale.toString(QTime(start.hour, start.minute), QLocale.FormatType.ShortFormat),
+        )
+        if self.mode is Mode.RESCHEDULE:
+            text = self.tr("Moved {patient} to {when} with {provider}")
+        else:
+            text = self.tr("Booked {patient} with {provider}, {when}")
+        text = text.format(patient=patient, provider=provider, when=when)
+        told = {OutboxKind.CONFIRMATION, OutboxKind.CHANGE_NOTICE} & set(outcome.queued)
+        if told and p is not None:
+            channel = {
+                Channel.SMS: self.tr("SMS"),
+                Channel.WHATSAPP: self.tr("WhatsApp"),
+                Channel.EMAIL: self.tr("e-mail"),
+            }.get(p.preferred_channel)
+            note = (
+                self.tr("confirmation queued")
+                if OutboxKind.CONFIRMATION in told
+                else self.tr("change notice queued")
+            )
+            text += f" — {note}" + (f" ({channel})" if channel else "")
+        return text
 
     def _queued(self, entry: object) -> None:
         self._busy = False

@@ -88,6 +88,9 @@ def test_phone_booking_by_keyboard_alone(desk: Desk, qtbot: QtBot, qtmodeltester
         qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
     outcome: Outcome = done.args[0]
     assert not dialog.isVisible()
+    assert dialog.summary == (
+        "Booked Ada Okafor with Dr Thandi Mokoena, Mon 1 Jun 09:00 — confirmation queued (SMS)"
+    )
     [appt] = _appointments(desk.clinic, desk.clinic.ada.id or 0)
     assert appt.id == outcome.appointment.id
     assert appt.start == MON_0900 and appt.provider_id == desk.clinic.dr_a.id
@@ -248,3 +251,35 @@ def test_reschedule_of_a_missing_booking_says_so(desk: Desk, qtbot: QtBot) -> No
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: bool(dialog.problem.text()))
     assert "999" in dialog.problem.text()  # the service's own message
+
+
+def test_online_or_in_person_as_chosen(desk: Desk, qtbot: QtBot) -> None:
+    c = desk.clinic
+    dialog = desk.open()
+    desk.pick(dialog, "Oka")
+    i = dialog.service.findText("Video consultation")
+    with qtbot.waitSignal(dialog.slots_shown):
+        dialog.service.setCurrentIndex(i)
+        dialog.service.activated.emit(i)
+    assert dialog.where.currentText() == "Online"  # the service's own way, by default
+    qtbot.keyClicks(dialog.notes, "Knee follow-up")
+    dialog.slot_list.setFocus()
+    with qtbot.waitSignal(dialog.booked) as done:
+        qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
+    appt = done.args[0].appointment
+    assert appt.online and appt.location_id is None and appt.notes == "Knee follow-up"
+
+    dialog = desk.open()
+    desk.pick(dialog, "Oka")
+    qtbot.waitUntil(lambda: dialog.service.currentText() == "Video consultation")  # last one
+    j = dialog.service.findText("Consultation")
+    with qtbot.waitSignal(dialog.slots_shown):
+        dialog.service.setCurrentIndex(j)
+        dialog.service.activated.emit(j)
+    assert dialog.where.currentText() == "In person"
+    dialog.where.setCurrentIndex(dialog.where.findText("Online"))
+    dialog.slot_list.setFocus()
+    with qtbot.waitSignal(dialog.booked) as done:
+        qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
+    assert done.args[0].appointment.online
+    assert len(_appointments(c, c.ada.id or 0)) == 2
