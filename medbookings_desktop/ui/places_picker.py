@@ -124,6 +124,14 @@ class PlacesPicker(QWidget):
     def _check_failed(self, exc: BaseException) -> None:
         self._set_enabled(False, self._off_text())
 
+    def reset(self) -> None:
+        """Empty the lookup for another location; any answer still on its way is dropped."""
+        self._latest = next(self._serial)
+        self.timer.stop()
+        self.edit.clear()
+        self.model.clear()
+        self.popup.hide()
+
     @property
     def session_token(self) -> str | None:
         return self._session
@@ -139,6 +147,7 @@ class PlacesPicker(QWidget):
         client = self._client
         if client is None or not self.enabled or len(text) < MIN_CHARS:
             self.model.clear()
+            self.popup.hide()
             return
         if self._session is None:
             self._session = new_session_token()

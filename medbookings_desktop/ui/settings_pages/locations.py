@@ -275,6 +275,7 @@ class LocationsPage(QWidget):
         self.phone_edit.setText(loc.phone if loc else "")
         set_zone(self.zone_combo, loc.zone if loc else self.clinic.zone)
         self.picked_place = None
+        self.places.reset()
         self.place_label.clear()
         self.place_label.hide()
         self._clear_problems()
