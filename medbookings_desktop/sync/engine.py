@@ -125,14 +125,6 @@ class RunReport:
 
 
 @dataclass
-class _Claim:
-    item: OutboxItem
-    delivery_id: int
-    channel: str
-    msg: Any
-
-
-@dataclass
 class _Records:
     """What a message is rendered from, loaded in the claiming transaction."""
 
@@ -143,6 +135,16 @@ class _Records:
     service: Any
     location: Any
     templates: Any = None  # the clinic's own wording (clinic_settings message_templates)
+
+
+@dataclass
+class _Claim:
+    item: OutboxItem
+    delivery_id: int
+    channel: str
+    msg: Any
+    records: _Records | None = None
+    recipient: str | None = None
 
 
 def engine_identity() -> str:
@@ -328,7 +330,7 @@ class Engine:
                 recipient = self._recipient(item, records, channel)
                 if recipient is None:
                     return None
-                return self._render_msg(uow, item, records, channel, recipient)
+                return self._render_msg(item, records, channel, recipient)
             except Exception:
                 log.exception("outbox #%s: cannot render it again to look it up", item.id)
                 return None
@@ -350,7 +352,7 @@ class Engine:
                 if claim is not None:
                     claims.append(claim)
             uow.commit()
-        return claims
+        return self._render_claims(claims, now, report)
 
     def _decide(
         self,
@@ -436,17 +438,37 @@ class Engine:
             return None
         recipient = self._recipient(item, records, channel)
         assert recipient is not None
-        try:
-            msg = self._render_msg(uow, item, records, channel, recipient)
-        except Exception as exc:
-            log.exception("outbox #%s (%s): cannot render the message", item.id, item.kind.value)
-            self._fail(uow, item, f"The message could not be prepared: {exc}", now)
-            report.failed.append(item.id)
-            return None
         delivery_id = uow.deliveries.mark_sending(
             item, channel=channel, recipient=recipient, engine=self.identity, now=now
         )
-        return _Claim(replace(item, attempts=item.attempts + 1), delivery_id, channel, msg)
+        # rendered after the claim commits: the write lock is not held while templates run
+        claimed = replace(item, attempts=item.attempts + 1)
+        return _Claim(claimed, delivery_id, channel, None, records, recipient)
+
+    def _render_claims(
+        self, claims: list[_Claim], now: datetime, report: RunReport
+    ) -> list[_Claim]:
+        ready, broken = [], []
+        for c in claims:
+            assert c.records is not None and c.recipient is not None
+            try:
+                c.msg = self._render_msg(c.item, c.records, c.channel, c.recipient)
+            except Exception as exc:
+                log.exception(
+                    "outbox #%s (%s): cannot render the message", c.item.id, c.item.kind.value
+                )
+                broken.append((c, f"The message could not be prepared: {exc}"))
+            else:
+                ready.append(c)
+        if broken:
+            with self._uow() as uow:
+                for c, why in broken:
+                    assert c.item.id is not None
+                    uow.deliveries.failed_attempt(c.delivery_id, why, now)
+                    self._fail(uow, c.item, why, now)
+                    report.failed.append(c.item.id)
+                uow.commit()
+        return ready
 
     def _quiet_hours(self, clinic: ClinicSettings) -> policy.QuietHours | None:
         q = self.messaging.quiet_hours
@@ -487,9 +509,7 @@ class Engine:
         assert records.patient is not None
         return policy.address(records.patient, channel)
 
-    def _render_msg(
-        self, uow: SqlUnitOfWork, item: OutboxItem, records: _Records, channel: str, to: str
-    ) -> Any:
+    def _render_msg(self, item: OutboxItem, records: _Records, channel: str, to: str) -> Any:
         from medbookings_desktop.messaging.render import MessageFacts
 
         old_start = item.payload.get("previous_start")
