@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self._update_actions()
         self.view.setFocus()  # arrows and the status keys work from the first moment
-        self._load_filter_choices()
+        self._choices_asked = False  # after the first day is in: start-up paints first
         self.show_day(self._day)
 
     # -- building ----------------------------------------------------------------------------
@@ -394,6 +394,9 @@ class MainWindow(QMainWindow):
         return ""
 
     def _on_loaded(self, loaded: CalendarModel) -> None:
+        if not self._choices_asked:
+            self._choices_asked = True
+            self._load_filter_choices()
         model, view = self.active_model(), self.active_view()
         if loaded is not model:
             return

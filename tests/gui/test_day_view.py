@@ -63,6 +63,7 @@ def open_desk(sqlite_url: str, clock: Clock, qtbot: QtBot, qt_settings: QSetting
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.model.loaded):
         window.show()
+    qtbot.waitUntil(lambda: not window.tasks.busy())  # the filters' choices too
     return Desk(clinic, window, ada_9, ben_10, ben_berg, cancelled)
 
 
