@@ -606,12 +606,17 @@ class MainWindow(QMainWindow):
         provider = next(
             (c.name for c in self.model.columns() if c.provider_id == appt.provider_id), ""
         )
+        message = (
+            self.tr("Moved {who} to {day} {time} with {provider}")
+            if provider
+            else self.tr("Moved {who} to {day} {time}")
+        )
         self.statusBar().showMessage(
-            self.tr("Moved {who} to {day} {time} with {provider}").format(
+            message.format(
                 who=who or self.tr("appointment #{id}").format(id=appt.id),
                 day=when,
                 time=self.model.local(appt.start).strftime("%H:%M"),
-                provider=provider or self.tr("the same provider"),
+                provider=provider,
             ),
             10_000,
         )
