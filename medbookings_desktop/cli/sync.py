@@ -58,13 +58,10 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace, rt: Runtime) -> Any:
-    from medbookings_desktop.sync.config import build_channels
-    from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
+    from medbookings_desktop.sync.engine import EngineConfig, for_desk
 
-    db = rt.app.engine
-    messaging = load_messaging_config(db, rt.settings)
     config = EngineConfig(batch_size=max(1, args.batch), lease=timedelta(seconds=args.lease))
-    return Engine(db, build_channels(messaging), messaging=messaging, config=config)
+    return for_desk(rt.app.engine, rt.settings, config=config)
 
 
 def _print(rt: Runtime, args: argparse.Namespace, report: Any, channels: list[str]) -> None:

@@ -862,3 +862,12 @@ def load_messaging_config(
         twilio_url=getattr(desk, "twilio_base_url", None),
         env=env,
     )
+
+
+def for_desk(db: DbEngine, desk: Any = None, *, config: EngineConfig | None = None) -> Engine:
+    """The engine as a desk runs it: the clinic's messaging settings, the desk's endpoints,
+    secrets from the keyring (or MEDBOOKINGS_* variables), the real vendor channels."""
+    from medbookings_desktop.sync.config import build_channels
+
+    messaging = load_messaging_config(db, desk)
+    return Engine(db, build_channels(messaging), messaging=messaging, config=config)

@@ -115,17 +115,27 @@ class ChangeWaker:
 
 
 class Runner:
-    """Drives one Engine on a thread of its own."""
+    """Drives one Engine on a thread of its own.
+
+    Give it the Engine, or a function that builds one: then the building (reading the
+    messaging settings, the keyring, importing the vendors' packages) happens on the engine's
+    thread too, and the window's start never waits for it.
+    """
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Callable[[], Engine],
         *,
         database_url: str | None = None,
         interval: timedelta = timedelta(seconds=15),
         on_state: StateCallback | None = None,
     ) -> None:
-        self.engine = engine
+        self._factory: Callable[[], Engine] | None = None
+        self.engine: Engine | None = None
+        if isinstance(engine, Engine):
+            self.engine = engine
+        else:
+            self._factory = engine
         self.interval = interval
         self.on_state = on_state
         self._wake = threading.Event()
@@ -149,7 +159,8 @@ class Runner:
         if self._thread is not None:
             return
         self._stop.clear()
-        self.engine.stop_requested.clear()
+        if self.engine is not None:
+            self.engine.stop_requested.clear()
         if self._waker is not None:
             self._waker.start()
         self._thread = threading.Thread(target=self._loop, name="engine", daemon=True)
@@ -162,7 +173,8 @@ class Runner:
     def stop(self, timeout: float | None = 30) -> None:
         """Finish the row in hand, hand back the rest of the batch, end the thread."""
         self._stop.set()
-        self.engine.stop_requested.set()
+        if self.engine is not None:
+            self.engine.stop_requested.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -174,16 +186,31 @@ class Runner:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _build(self) -> Engine | None:
+        if self.engine is None and self._factory is not None:
+            try:
+                self.engine = self._factory()
+            except Exception:
+                log.exception("the engine could not be set up")
+                self._set(RunnerState.ERROR)
+                return None
+            if self._stop.is_set():
+                self.engine.stop_requested.set()
+        return self.engine
+
     def _loop(self) -> None:
         failures = 0
-        if not self.engine.channels:
+        engine = self._build()
+        if engine is None:
+            return
+        if not engine.channels:
             self._set(RunnerState.NOT_CONFIGURED)
         while not self._stop.is_set():
             self._wake.clear()
-            if self.engine.channels:
+            if engine.channels:
                 self._set(RunnerState.RUNNING)
             try:
-                report = self.engine.run_once()
+                report = engine.run_once()
             except Exception:
                 pause = ERROR_PAUSES_S[min(failures, len(ERROR_PAUSES_S) - 1)]
                 failures += 1
@@ -194,7 +221,7 @@ class Runner:
             failures = 0
             self.passes += 1
             self.totals.merge(report)
-            idle = RunnerState.IDLE if self.engine.channels else RunnerState.NOT_CONFIGURED
+            idle = RunnerState.IDLE if engine.channels else RunnerState.NOT_CONFIGURED
             self._set(idle, report)
             if report.more and not self._stop.is_set():
                 continue

@@ -28,7 +28,7 @@ def test_a_booking_wakes_the_runner_which_then_stops_cleanly(
 
     # the timer alone would take a minute: only the database's change signal can be quick
     runner = Runner(
-        make_engine(clinic, fakes),
+        lambda: make_engine(clinic, fakes),  # built on the engine's thread
         database_url=db_url,
         interval=timedelta(minutes=1),
         on_state=on_state,
