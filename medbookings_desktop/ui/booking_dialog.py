@@ -442,6 +442,7 @@ class BookingDialog(QDialog):
         self.where.activated.connect(lambda _: self.refresh_slots())
         self.notes = QLineEdit(self)
         self.notes.setAccessibleName(self.tr("Notes"))
+        self.notes.returnPressed.connect(self._notes_enter)
 
         self.slots_model = SlotsModel(clinic, locale, self)
         self.slot_list = QListView(self)
@@ -655,6 +656,12 @@ class BookingDialog(QDialog):
             self.book_earliest()
         else:
             self.slot_list.setFocus()
+
+    def _notes_enter(self) -> None:
+        if self.mode is Mode.WALK_IN:
+            self.book_earliest()
+        else:
+            self.book_selected()
 
     def start_new_patient(self) -> None:
         if self.mode is Mode.RESCHEDULE:
