@@ -243,8 +243,9 @@ def google_discovery() -> dict[str, Any]:
         httplib2 = importlib.import_module("httplib2")
         discovery = importlib.import_module("googleapiclient.discovery")
         cache = importlib.import_module("googleapiclient.discovery_cache")
-    except ImportError:
+    except ImportError as exc:
         found["installed"] = False
+        found["error"] = _error(exc)
         return found
     found["installed"] = True
     try:
