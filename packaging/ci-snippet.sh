@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# Sourced by .ci/run after the main test suite:
+#     source packaging/ci-snippet.sh
+#     build_and_smoke_test_frozen     # returns non-zero if the build or a smoke test fails
+#
+# Builds the Linux one-folder app with PyInstaller into dist/MedBookings (the package extra is
+# installed into .venv first) and runs tests/frozen against it: --version, demo into a new
+# SQLite file, the window offscreen, keyring/TLS/discovery, and the frozen vs source start-up.
+# Uses .ci/run's apt_install when binutils (strip, objdump) is missing.
+
+build_and_smoke_test_frozen() {
+    local repo
+    repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    (
+        set -euo pipefail
+        cd "$repo"
+        if ! command -v objdump >/dev/null 2>&1 || ! command -v strip >/dev/null 2>&1; then
+            if declare -F apt_install >/dev/null; then
+                apt_install binutils
+            else
+                echo "ci: PyInstaller needs binutils (objdump, strip)" >&2
+                exit 1
+            fi
+        fi
+        .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev,package]'
+        packaging/build-linux.sh .venv/bin/python
+        MEDBOOKINGS_FROZEN_APP="$repo/dist/MedBookings/medbookings" \
+            MEDBOOKINGS_TEST_NO_POSTGRES=1 \
+            scripts/test -m frozen tests/frozen -p no:cacheprovider
+    )
+}

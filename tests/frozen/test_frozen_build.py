@@ -1,0 +1,189 @@
+"""Smoke test of the packaged one-folder app (packaging/medbookings.spec).
+
+Runs only where the build exists: MEDBOOKINGS_FROZEN_APP names its executable, e.g.
+`MEDBOOKINGS_FROZEN_APP=dist/MedBookings/medbookings pytest -m frozen tests/frozen`
+(packaging/ci-snippet.sh does the build and this run). Each test runs the real executable as
+a desk would, with its data in a temporary MEDBOOKINGS_HOME and Qt on the offscreen platform.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from medbookings_desktop import __version__
+from medbookings_desktop.bench_gui import time_first_paint
+from medbookings_desktop.storage import migrate
+
+APP_ENV = "MEDBOOKINGS_FROZEN_APP"
+APP = os.environ.get(APP_ENV, "")
+
+pytestmark = [
+    pytest.mark.frozen,
+    pytest.mark.skipif(not APP, reason=f"no packaged app ({APP_ENV} is unset)"),
+]
+
+# start-ups timed per build, after one warming start each
+STARTS = 3
+
+
+@pytest.fixture(scope="module")
+def app() -> Path:
+    path = Path(APP).absolute()
+    assert path.is_file(), f"{APP_ENV}={APP} is not a file"
+    return path
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("frozen-home")
+
+
+def app_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBOOKINGS_")}
+    env["MEDBOOKINGS_HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / "xdg-config")
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    # the frozen app must find its own Python parts, never the checkout's
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    env.update(extra)
+    return env
+
+
+def run(app: Path, home: Path, *argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(app), *argv],
+        capture_output=True,
+        text=True,
+        env=app_env(home, **extra),
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_url(app: Path, home: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("frozen-demo") / "clinic.sqlite3"
+    url = f"sqlite:///{path.as_posix()}"
+    done = run(app, home, "--database", url, "demo")
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+def test_version(app: Path, home: Path) -> None:
+    done = run(app, home, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"medbookings {__version__}"
+
+
+def test_demo_fills_a_new_sqlite_file_through_the_bundled_migrations(demo_url: str) -> None:
+    engine = create_engine(demo_url)
+    try:
+        with engine.connect() as conn:
+            version = conn.scalar(text("SELECT version_num FROM alembic_version"))
+            providers = conn.scalar(text("SELECT count(*) FROM providers"))
+            appointments = conn.scalar(text("SELECT count(*) FROM appointments"))
+    finally:
+        engine.dispose()
+    assert version == migrate.head_revision()
+    assert providers and providers > 0
+    assert appointments and appointments > 0
+
+
+def test_the_window_opens_offscreen_and_quits_cleanly(app: Path, home: Path, demo_url: str) -> None:
+    done = run(app, home, "--database", demo_url, MEDBOOKINGS_REPORT_FIRST_PAINT="1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1:] == ["first-paint"]
+
+
+def diagnostics(app: Path, home: Path, demo_url: str) -> dict[str, Any]:
+    done = run(app, home, "--database", demo_url, "diagnostics", "--json")
+    assert done.returncode == 0, done.stderr
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
+def source_keyring_backend() -> str:
+    """The backend `keyring` picks from source on this machine: the frozen app must agree."""
+    code = "import keyring; k = keyring.get_keyring(); print(type(k).__module__, type(k).__name__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return ".".join(done.stdout.split())
+
+
+def test_keyring_tls_and_discovery_load(app: Path, home: Path, demo_url: str) -> None:
+    found = diagnostics(app, home, demo_url)
+    assert found["frozen"] is True
+    assert found["versions"]["medbookings"] == __version__
+    assert found["versions"]["SQLAlchemy"], "package metadata is bundled"
+    assert found["database"]["kind"] == "sqlite"
+    assert found["database"]["schema_version"] == migrate.head_revision()
+
+    keyring = found["keyring"]
+    # freezing loses entry points: the frozen app must see the same backends as the source
+    assert keyring["backend"] == source_keyring_backend()
+    own = {
+        "linux": "keyring.backends.SecretService",
+        "darwin": "keyring.backends.macOS",
+        "win32": "keyring.backends.Windows",
+    }.get(sys.platform)
+    if own:
+        assert own in keyring["loaded_backend_modules"]
+    if not keyring["usable"]:
+        assert "password store" in keyring["note"]
+
+    tls = found["tls"]
+    assert tls["SSL_CERT_FILE_exists"] is True
+    assert tls["certifi_exists"] is True
+    assert tls["default_context_ca_certs"] > 0
+
+    try:
+        import googleapiclient  # noqa: F401
+    except ImportError:
+        return
+    assert found["google_discovery"] == {"api": "calendar.v3", "installed": True, "loads": True}
+
+
+def test_only_the_calendar_discovery_document_is_bundled(app: Path) -> None:
+    documents = list(app.parent.rglob("googleapiclient/discovery_cache/documents/*.json"))
+    assert [p.name for p in documents] in ([], ["calendar.v3.json"])
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def test_startup_frozen_against_source(
+    app: Path, home: Path, demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both start-ups, to the first painted calendar, in one run; printed, never judged."""
+    frozen_env = app_env(home, MEDBOOKINGS_REPORT_FIRST_PAINT="1")
+    source_env = dict(frozen_env)
+    source_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    frozen = [str(app), "--database", demo_url]
+    source = [sys.executable, "-m", "medbookings_desktop", "--database", demo_url]
+    time_first_paint(frozen, frozen_env)
+    time_first_paint(source, source_env)
+    frozen_s: list[float] = []
+    source_s: list[float] = []
+    for _ in range(STARTS):
+        frozen_s.append(time_first_paint(frozen, frozen_env))
+        source_s.append(time_first_paint(source, source_env))
+    frozen_ms = statistics.median(frozen_s) * 1000
+    source_ms = statistics.median(source_s) * 1000
+    with capsys.disabled():
+        print(
+            f"\nfrozen start-up to first paint: {frozen_ms:.0f} ms (median of {STARTS}); "
+            f"from source: {source_ms:.0f} ms; ratio {frozen_ms / source_ms:.2f}; "
+            f"one-folder size {folder_mb(app.parent):.1f} MB"
+        )
