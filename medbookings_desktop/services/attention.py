@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
-from medbookings_desktop.domain.errors import NotFound
+from medbookings_desktop.domain.errors import NotFound, Refused
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.ports import UnitOfWork
 
@@ -49,8 +49,16 @@ class AttentionRepo(Protocol):
     def resolve(self, item_id: int, by: str, now: datetime) -> bool: ...
 
 
+class _SendAgainRepo(Protocol):
+    def send_again(self, outbox_id: int) -> bool: ...
+
+
 class _WithAttention(Protocol):
     attention: AttentionRepo
+
+
+class _WithDeliveries(Protocol):
+    deliveries: _SendAgainRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,31 @@ def resolve(ctx: Context, item_id: int) -> AttentionItem:
             raise NotFound(f"Item #{item_id} was already resolved by {found.resolved_by}.")
         repo.resolve(item_id, ctx.actor_name, now)
         ctx.audit(uow, "resolve", "attention_item", item_id, None, {"kind": found.kind})
+        uow.commit()
+        resolved = repo.get(item_id)
+    assert resolved is not None
+    return _item(resolved)
+
+
+def send_again(ctx: Context, item_id: int) -> AttentionItem:
+    """Put the message an item is about back in the queue (every channel may be tried again)
+    and resolve the item: for a message that failed, or that may not have gone out."""
+    now = ctx.now()
+    with ctx.write() as uow:
+        repo = _repo(uow)
+        found = repo.get(item_id)
+        if found is None:
+            raise NotFound(f"No Needs attention item #{item_id}.")
+        if found.resolved_at is not None:
+            raise NotFound(f"Item #{item_id} was already resolved by {found.resolved_by}.")
+        if found.outbox_id is None:
+            raise Refused("This item is not about a message, so there is nothing to send again.")
+        if not cast(_WithDeliveries, uow).deliveries.send_again(found.outbox_id):
+            raise Refused("That message is no longer waiting to be sent again.")
+        repo.resolve(item_id, ctx.actor_name, now)
+        ctx.audit(
+            uow, "send_again", "attention_item", item_id, None, {"outbox_id": found.outbox_id}
+        )
         uow.commit()
         resolved = repo.get(item_id)
     assert resolved is not None

@@ -80,6 +80,8 @@ class EngineConfig:
     paused_wait: timedelta = timedelta(minutes=10)
     status_poll_every: timedelta = timedelta(minutes=1)
     status_poll_limit: int = 100
+    # a text whose carrier never reports a final status is let go after this
+    status_give_up: timedelta = timedelta(hours=48)
     replies_every: timedelta = timedelta(minutes=1)
 
 
@@ -734,7 +736,10 @@ class Engine:
             if "twilio" in uow.attention.paused_services():
                 return
             todo = uow.deliveries.to_poll(
-                ("sms", "whatsapp"), now - every, self.config.status_poll_limit
+                ("sms", "whatsapp"),
+                now - every,
+                self.config.status_poll_limit,
+                sent_after=now - self.config.status_give_up,
             )
         calls: list[CallRecord] = []
         results: list[tuple[int, str]] = []

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.domain.messages import OutboxKind, OutboxState
 from medbookings_desktop.domain.patients import Channel
 from medbookings_desktop.services import attention, booking, health, patients
@@ -309,3 +312,35 @@ def _report():  # type: ignore[no-untyped-def]
     from medbookings_desktop.sync.engine import RunReport
 
     return RunReport()
+
+
+def test_send_again_from_needs_attention_after_an_uncertain_email(
+    clinic: SmallClinic, fakes: Fakes
+) -> None:
+    patients.edit(clinic.ctx, clinic.ada.id or 0, preferred_channel=Channel.EMAIL)
+    appt = _book(clinic)
+    make_engine(clinic, fakes, identity="another-desk:4242")._claim(clinic.clock.now, _report())
+    clinic.clock.advance(timedelta(minutes=6))
+    engine = make_engine(clinic, fakes)
+    engine.run_once()
+    [item] = attention.list_open(clinic.ctx)
+    resolved = attention.send_again(clinic.ctx, item.id)
+    assert resolved.resolved_by == "test-desk"
+    engine.run_once()
+    assert len(fakes.emails()) == 1
+    assert _state(clinic, appt, OutboxKind.CONFIRMATION) is OutboxState.SENT
+    with pytest.raises(DomainError, match="already resolved"):
+        attention.send_again(clinic.ctx, item.id)
+
+
+def test_send_again_tries_every_channel_once_more(clinic: SmallClinic, fakes: Fakes) -> None:
+    patients.edit(clinic.ctx, clinic.ada.id or 0, consent_email=False)
+    engine = make_engine(clinic, fakes)
+    appt = _book(clinic)
+    fakes.twilio_fails(400)
+    engine.run_once()
+    [item] = attention.list_open(clinic.ctx)
+    attention.send_again(clinic.ctx, item.id)
+    engine.run_once()
+    assert _state(clinic, appt, OutboxKind.CONFIRMATION) is OutboxState.SENT
+    assert [d["status"] for d in table(clinic.engine, "deliveries")] == ["failed_before", "sent"]

@@ -123,3 +123,12 @@ def test_whatsapp_goes_as_the_approved_template_and_a_c_reply_confirms(
     assert engine.run_once().replies == 1
     with clinic.ctx.read() as uow:
         assert uow.appointments.get(appt.id or 0).status is Status.CONFIRMED
+
+
+def test_a_text_never_reported_final_is_let_go_after_two_days(
+    clinic: SmallClinic, fakes: Fakes
+) -> None:
+    _, engine = _booked_and_texted(clinic, fakes)
+    clinic.clock.advance(timedelta(hours=49))
+    assert engine.run_once().statuses == 0  # type: ignore[attr-defined]
+    assert table(clinic.engine, "deliveries")[0]["status"] == "sent"

@@ -28,6 +28,7 @@ SENT = "sent"  # the vendor accepted it (email: as far as we can know)
 RETRY = "retry"  # a retryable error; the row waits for its next try
 FAILED = "failed"  # a permanent error on this channel
 UNKNOWN = "unknown"  # interrupted, and the vendor cannot say whether it went out
+FAILED_BEFORE = "failed_before"  # failed, then the desk asked for the message to go again
 # statuses polled from Twilio after SENT
 FINAL_STATUSES = frozenset({"delivered", "read", "failed", "undelivered", "canceled", "expired"})
 
@@ -206,12 +207,18 @@ class DeliveryRepository:
         return [_delivery(r) for r in self.conn.execute(select(DL).order_by(DL.c.id))]
 
     def to_poll(
-        self, channels: Iterable[str], checked_before: datetime, limit: int
+        self,
+        channels: Iterable[str],
+        checked_before: datetime,
+        limit: int,
+        sent_after: datetime | None = None,
     ) -> list[Delivery]:
-        """Sent messages whose delivery status is not final and was last checked before."""
+        """Sent messages whose delivery status is not final and was last checked before
+        `checked_before` (and sent after `sent_after`: carriers that never report are let go)."""
         q = (
             select(DL)
             .where(
+                DL.c.started_at >= (sent_after or datetime(1970, 1, 1, tzinfo=UTC)),
                 DL.c.channel.in_(list(channels)),
                 DL.c.vendor_id.is_not(None),
                 DL.c.status.not_in([SENDING, RETRY, FAILED, UNKNOWN, *FINAL_STATUSES]),
@@ -221,6 +228,21 @@ class DeliveryRepository:
             .limit(limit)
         )
         return [_delivery(r) for r in self.conn.execute(q)]
+
+    def send_again(self, outbox_id: int) -> bool:
+        """A failed row goes back to the queue, due now, with no channel ruled out."""
+        done = self.conn.execute(
+            update(OB)
+            .where(OB.c.id == outbox_id, OB.c.state == OutboxState.FAILED.value)
+            .values(state=OutboxState.PENDING.value, next_try_at=None, last_error=None)
+        )
+        if done.rowcount:
+            self.conn.execute(
+                update(DL)
+                .where(DL.c.outbox_id == outbox_id, DL.c.status == FAILED)
+                .values(status=FAILED_BEFORE)
+            )
+        return bool(done.rowcount)
 
     def set_status(self, delivery_id: int, status: str, now: datetime) -> None:
         self._attempt(delivery_id, status, now)
