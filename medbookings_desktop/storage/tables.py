@@ -359,3 +359,48 @@ inbound_messages = Table(
     Column("appointment_id", ForeignKey("appointments.id")),
     Column("handled_at", UTCDateTime, nullable=False),
 )
+
+# Google Calendar sync (migration 0006).
+
+# a provider's link to a calendar: the account, the calendar, its state and the import cursor
+calendar_links = Table(
+    "calendar_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "provider_id",
+        ForeignKey("providers.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("calendar_id", String(254), nullable=False, server_default=""),
+    Column("account_email", String(254), nullable=False, server_default=""),
+    # connected, needs_reconnect, disconnected, paused
+    Column("state", String(20), nullable=False),
+    Column("sync_token", Text),
+    Column("last_sync_at", UTCDateTime),
+    Column("last_error", Text),
+    # how many of our events the last import saw (an emptied calendar is refused)
+    Column("our_events_seen", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# the reconciler's status: what we last wrote to (or read from) a calendar per appointment
+calendar_events = Table(
+    "calendar_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("appointment_id", ForeignKey("appointments.id"), nullable=False),
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), nullable=False),
+    Column("calendar_id", String(254), nullable=False),
+    Column("event_id", String(1024), nullable=False),
+    Column("etag", String(200)),
+    # the appointment's revision and the hash of the event body last exported
+    Column("exported_revision", Integer, nullable=False),
+    Column("exported_hash", String(64), nullable=False),
+    # exported, deleted (we removed it), conflict (changed outside, waiting for the desk)
+    Column("state", String(12), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("calendar_id", "event_id"),
+    Index(None, "appointment_id"),
+)
