@@ -53,6 +53,7 @@ from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.slots import FreeSlot
 from medbookings_desktop.ui.patient_picker import PatientPicker
+from medbookings_desktop.ui.patients_model import phone_text
 from medbookings_desktop.ui.tasks import TaskRunner
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -71,6 +72,7 @@ class _Setup:
     providers: list[Provider]
     appointment: Appointment | None = None
     patient: Patient | None = None
+    phone: str | None = None
 
 
 def _message(exc: BaseException) -> str:
@@ -152,6 +154,7 @@ class NewPatientForm(QGroupBox):
             .startswith("m")
         )
         self.saving = False
+        self.phone_text = ""  # the registered patient's number as the desk writes it
 
         self.first = QLineEdit(self)
         self.first.setAccessibleName(self.tr("First name"))
@@ -305,7 +308,7 @@ class NewPatientForm(QGroupBox):
             self._show_error("date_of_birth", exc.message)
             self.dob.setFocus()
             return
-        ctx = self._ctx
+        ctx, region = self._ctx, self._region
         fields = {
             "first_name": self.first.text(),
             "last_name": self.last.text(),
@@ -323,13 +326,18 @@ class NewPatientForm(QGroupBox):
         self.saving = True
         self.save.setEnabled(False)
         self._tasks.run(
-            lambda: patients.register(ctx, **fields, **consent),  # type: ignore[arg-type]
+            lambda: _registered_with_phone(
+                patients.register(ctx, **fields, **consent),  # type: ignore[arg-type]
+                region,
+            ),
             self._saved,
             self._refused,
             write=True,
         )
 
-    def _saved(self, patient: Patient) -> None:
+    def _saved(self, answer: tuple[Patient, str]) -> None:
+        patient, phone = answer
+        self.phone_text = phone
         self.saving = False
         self.save.setEnabled(True)
         for label in self.errors.values():
@@ -413,7 +421,7 @@ class BookingDialog(QDialog):
         )
         self.setAccessibleName(self.windowTitle())
 
-        self.picker = PatientPicker(ctx, tasks, locale, self)
+        self.picker = PatientPicker(ctx, tasks, locale, self, region=clinic.phone_region)
         self.picker.picked.connect(self._patient_picked)
         self.picker.enter_pressed.connect(self._patient_enter)
         self.picker.results_shown.connect(self.patient_results_shown)
@@ -535,8 +543,8 @@ class BookingDialog(QDialog):
         self._set_enabled(False)
         self.resize(self.sizeHint().expandedTo(self.fontMetrics().size(0, "M" * 60)))
 
-        appointment = appointment_id
-        self._tasks.run(lambda: _load(ctx, appointment), self._loaded, self._load_failed)
+        appointment, region = appointment_id, clinic.phone_region
+        self._tasks.run(lambda: _load(ctx, appointment, region), self._loaded, self._load_failed)
         self.picker.edit.setFocus()
 
     # -- constructors for the other modes ---------------------------------------------------
@@ -586,7 +594,7 @@ class BookingDialog(QDialog):
             self.where.setCurrentIndex(1 if appt.online else 0)
             self._provider_wanted = appt.provider_id
             if loaded.patient is not None:
-                self.picker.set_patient(loaded.patient)
+                self.picker.set_patient(loaded.patient, loaded.phone)
         self._fill_providers()
         self._set_enabled(True)
         self.ready.emit()
@@ -669,7 +677,7 @@ class BookingDialog(QDialog):
         self.new_patient.start(self.picker.typed_text())
 
     def _registered(self, p: Patient) -> None:
-        self.picker.set_patient(p)
+        self.picker.set_patient(p, self.new_patient.phone_text)
         self.picker.edit.setFocus()
 
     # -- slots -------------------------------------------------------------------------------
@@ -874,7 +882,11 @@ class BookingDialog(QDialog):
         )
 
 
-def _load(ctx: Context, appointment_id: int | None) -> _Setup:
+def _registered_with_phone(patient: Patient, region: str) -> tuple[Patient, str]:
+    return patient, phone_text(patient.phone, region)
+
+
+def _load(ctx: Context, appointment_id: int | None, region: str) -> _Setup:
     services = setup.all_services(ctx)
     providers = setup.active_providers(ctx)
     if appointment_id is None:
@@ -882,4 +894,4 @@ def _load(ctx: Context, appointment_id: int | None) -> _Setup:
     with ctx.read() as uow:
         appt = uow.appointments.get(appointment_id)
         patient = uow.patients.get(appt.patient_id)
-    return _Setup(services, providers, appt, patient)
+    return _Setup(services, providers, appt, patient, phone_text(patient.phone, region))

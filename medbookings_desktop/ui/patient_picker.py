@@ -24,9 +24,19 @@ from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.services import patients
 from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.patients_model import phone_text
 from medbookings_desktop.ui.tasks import TaskRunner
 
 PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1
+# patients found, and their phone numbers as the desk writes them (by patient id)
+Found = tuple[list[Patient], dict[int | None, str]]
+
+
+def found_with_phones(found: list[Patient], region: str) -> Found:
+    """Format the numbers on the pool thread: phonenumbers is slow to load."""
+    return found, {p.id: phone_text(p.phone, region) for p in found if p.phone}
+
+
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -37,11 +47,13 @@ class PatientResultsModel(QAbstractListModel):
         super().__init__(parent)
         self._locale = locale
         self._rows: list[Patient] = []
+        self._phones: dict[int | None, str] = {}
 
-    def set_patients(self, found: list[Patient]) -> None:
+    def set_patients(self, found: list[Patient], phones: dict[int | None, str]) -> None:
         """A new answer replaces the list (a handful of rows, asked for again on each key)."""
         self.beginResetModel()
         self._rows = list(found)
+        self._phones.update(phones)
         self.endResetModel()
 
     def patient(self, row: int) -> Patient | None:
@@ -74,7 +86,7 @@ class PatientResultsModel(QAbstractListModel):
                 )
             )
         if p.phone:
-            parts.append(p.phone)
+            parts.append(self._phones.get(p.id) or p.phone)
         return " · ".join(parts)
 
 
@@ -98,6 +110,7 @@ class PatientPicker(QWidget):
         locale: QLocale,
         parent: QWidget | None = None,
         *,
+        region: str = "GB",
         debounce_ms: int = 0,
         limit: int = 8,
     ) -> None:
@@ -105,6 +118,7 @@ class PatientPicker(QWidget):
         self._ctx = ctx
         self._tasks = tasks
         self._limit = limit
+        self._region = region
         self._serial = itertools.count(1)
         self._latest = 0
         # one search at a time: keys typed while it runs are coalesced into the next one
@@ -155,20 +169,18 @@ class PatientPicker(QWidget):
             self._again = True  # asked again once the running search answers
             return
         text = self.edit.text().strip()
-        serial, ctx, limit = self._latest, self._ctx, self._limit
+        serial, ctx, limit, region = self._latest, self._ctx, self._limit, self._region
         if not text:
-            self._show(serial, [])
+            self._show(serial, ([], {}))
             return
         self._in_flight = True
         self._tasks.run(
-            lambda: patients.search(ctx, text, limit=limit),
+            lambda: found_with_phones(patients.search(ctx, text, limit=limit), region),
             lambda found: self._answered(serial, found, None),
             lambda exc: self._answered(serial, None, exc),
         )
 
-    def _answered(
-        self, serial: int, found: list[Patient] | None, exc: BaseException | None
-    ) -> None:
+    def _answered(self, serial: int, found: Found | None, exc: BaseException | None) -> None:
         self._in_flight = False
         if self._again:
             self._again = False
@@ -178,12 +190,13 @@ class PatientPicker(QWidget):
         if exc is not None:
             self._failed(serial, exc)
         else:
-            self._show(serial, found or [])
+            self._show(serial, found or ([], {}))
 
-    def _show(self, serial: int, found: list[Patient]) -> None:
+    def _show(self, serial: int, answer: Found) -> None:
         if serial != self._latest:
             return  # newer typing already asked again
-        self.model.set_patients(found)
+        found, phones = answer
+        self.model.set_patients(found, phones)
         self.results.setVisible(bool(found))
         if found:
             self.results.setCurrentIndex(self.model.index(0, 0))
@@ -227,13 +240,14 @@ class PatientPicker(QWidget):
         if p is not None:
             self.set_patient(p)
 
-    def set_patient(self, p: Patient) -> None:
+    def set_patient(self, p: Patient, phone: str | None = None) -> None:
+        """Choose `p` (`phone`: its number as the desk writes it, when read off the UI thread)."""
         self._latest = next(self._serial)
         self.timer.stop()
         self.patient = p
         self.edit.setText(p.full_name)
+        self.model.set_patients([], {p.id: phone} if phone else {})
         self.chosen.setText(self.model.describe(p))
-        self.model.set_patients([])
         self.results.hide()
         self.picked.emit(p)
 

@@ -75,6 +75,7 @@ def test_phone_booking_by_keyboard_alone(desk: Desk, qtbot: QtBot, qtmodeltester
     desk.pick(dialog, "Oka")
     assert dialog.picker.patient is not None
     assert dialog.picker.patient.id == desk.clinic.ada.id
+    assert dialog.picker.chosen.text() == "Ada Okafor · 020 7946 0123"  # as the desk writes it
     qtmodeltester.check(dialog.slots_model)
     qtmodeltester.check(dialog.picker.model)
     assert dialog.service.currentText() == "Consultation"
@@ -107,7 +108,7 @@ def test_the_patient_can_be_found_by_phone_digits(desk: Desk) -> None:
     assert dialog.picker.patient.id == desk.clinic.ben.id
 
 
-def test_a_late_answer_to_older_typing_is_dropped(desk: Desk, qtbot: QtBot) -> None:
+def test_a_late_answer_to_older_typing_is_dropped(desk: Desk, qtbot: QtBot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     dialog = desk.open()
     picker = dialog.picker
     qtbot.keyClicks(picker.edit, "Ada")
@@ -118,6 +119,8 @@ def test_a_late_answer_to_older_typing_is_dropped(desk: Desk, qtbot: QtBot) -> N
         pass
     rows = [picker.model.patient(r) for r in range(picker.model.rowCount())]
     assert [p.id for p in rows if p] == [desk.clinic.ben.id]
+    qtmodeltester.check(picker.model)
+    assert picker.model.index(0, 0).data() == "Ben Adams · 020 7946 0456"
     qtbot.waitUntil(lambda: not desk.tasks.busy())
     rows = [picker.model.patient(r) for r in range(picker.model.rowCount())]
     assert [p.id for p in rows if p] == [desk.clinic.ben.id]
@@ -154,6 +157,7 @@ def test_new_patient_with_a_bad_phone_is_refused_next_to_the_field(
     patient = saved.args[0]
     assert patient.phone == "+442079460999" and str(patient.date_of_birth) == "1990-04-05"
     assert not form.isVisible()
+    assert dialog.picker.chosen.text().endswith("020 7946 0999")
     assert dialog.picker.patient == patient
     with desk.clinic.ctx.read() as uow:
         assert uow.patients.count() == 3
