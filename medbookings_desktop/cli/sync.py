@@ -154,6 +154,14 @@ def _attention_resolve(args: argparse.Namespace, rt: Runtime) -> int:
     return OK
 
 
+def _attention_send_again(args: argparse.Namespace, rt: Runtime) -> int:
+    from medbookings_desktop.services import attention
+
+    item = attention.send_again(rt.ctx, args.item)
+    print(f"Resolved #{item.id}: message #{item.outbox_id} goes again.", file=rt.out)
+    return OK
+
+
 def _health(args: argparse.Namespace, rt: Runtime) -> int:
     from medbookings_desktop.services import health
 
@@ -208,6 +216,12 @@ COMMANDS = [
         ("attention", "resolve"),
         "mark an item dealt with (a credentials item lets its service send again)",
         _attention_resolve,
+        _resolve_arguments,
+    ),
+    Command(
+        ("attention", "send-again"),
+        "send the message an item is about again, and resolve the item",
+        _attention_send_again,
         _resolve_arguments,
     ),
     Command(

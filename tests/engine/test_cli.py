@@ -61,3 +61,22 @@ def test_sync_without_any_service_says_what_to_set_up(cli: Cli, db_url: str) -> 
     done = cli("sync", "--once")
     assert done.code == 1
     assert "no sending service is set up" in done.err
+
+
+def test_attention_send_again_from_the_command_line(
+    db_url: str, cli: Cli, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**fakes.env(), "MEDBOOKINGS_QUIET_HOURS": "off"}.items():
+        monkeypatch.setenv(name, value)
+    c = real_time_clinic(db_url)
+    book_many(c, 1, c.ada.id or 0)
+    fakes.twilio_fails(400)
+    fakes.sendgrid.fail_next(400)
+    assert cli("sync", "--once").code == 0
+    assert cli("sync", "--once").code == 0  # SMS refused, then e-mail refused
+    [item] = cli("attention", "list", "--json").json
+    done = cli("attention", "send-again", str(item["id"]))
+    assert done.code == 0, done.err
+    assert cli("sync", "--once", "--json").json["sent"] == 1
+    assert len(fakes.texts()) == 1
+    c.engine.dispose()
