@@ -136,3 +136,48 @@ def build_channels(config: MessagingConfig, env: Mapping[str, str] | None = None
         if config.whatsapp_from:
             channels["whatsapp"] = twilio
     return channels
+
+
+def stored(ctx: Any) -> MessagingConfig:
+    """The clinic's own messaging settings as saved (no endpoints, no environment)."""
+    with ctx.read() as uow:
+        return load(uow.settings.value(SETTINGS_KEY), env={})
+
+
+def save(ctx: Any, config: MessagingConfig) -> None:
+    """Save the clinic's messaging settings (sender ids, template ids, quiet hours); secrets go
+    to the keyring through `medbookings_desktop.secrets`, never here."""
+    from medbookings_desktop.sync.policy import parse_quiet_hours
+
+    if config.quiet_hours:
+        try:
+            parse_quiet_hours(list(config.quiet_hours), "UTC")
+        except ValueError as exc:
+            from medbookings_desktop.domain.errors import InvalidInput
+
+            raise InvalidInput(f"Quiet hours: {exc}", "quiet_hours") from None
+    with ctx.write() as uow:
+        uow.settings.set_value(SETTINGS_KEY, config.to_json())
+        uow.commit()
+
+
+def send_test_message(
+    config: MessagingConfig, channel: str, to: str, env: Mapping[str, str] | None = None
+) -> str:
+    """The "send test message" button: one short message by `channel` to `to`, with the
+    credentials and senders as they are now. Returns the vendor's id; raises DeliveryError
+    (its `reason` is readable) or ValueError when the service is not set up."""
+    from medbookings_desktop.messaging.message import OutgoingMessage
+
+    sender = build_channels(config, env).get(channel)
+    if sender is None:
+        raise ValueError(f"{channel} is not set up on this desk: its secret or sender is missing")
+    msg = OutgoingMessage(
+        channel=channel,
+        to=to,
+        kind="test",
+        subject="MedBookings test message",
+        text="This is a test message from MedBookings Desktop: the settings work.",
+        reference="test",
+    )
+    return str(sender.send(msg))
