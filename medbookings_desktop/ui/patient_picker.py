@@ -197,6 +197,9 @@ class PatientPicker(QWidget):
             return  # newer typing already asked again
         found, phones = answer
         self.model.set_patients(found, phones)
+        if found:  # as tall as its rows: the form below moves by no more than it must
+            row = max(self.results.sizeHintForRow(0), self.fontMetrics().height())
+            self.results.setFixedHeight(row * len(found) + 2 * self.results.frameWidth())
         self.results.setVisible(bool(found))
         if found:
             self.results.setCurrentIndex(self.model.index(0, 0))
