@@ -144,8 +144,8 @@ class WaitingModel(QAbstractTableModel):
                 return self._locale.toString(
                     QTime(at.hour, at.minute), QLocale.FormatType.ShortFormat
                 )
-        if role == Qt.ItemDataRole.ToolTipRole and line.entry.note:
-            return line.entry.note
+        if role == Qt.ItemDataRole.ToolTipRole:  # a narrow dock elides the names
+            return " — ".join(x for x in (line.patient_name, line.entry.note) if x)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == self.WAITING:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -182,8 +182,12 @@ class WalkInPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(WaitingModel.PATIENT, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
+        self.table.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 28)
         self.table.installEventFilter(self)
         self.table.doubleClicked.connect(lambda _: self.take_selected())
 
