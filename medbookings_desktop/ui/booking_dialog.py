@@ -408,6 +408,7 @@ class BookingDialog(QDialog):
         self._busy = False
         self._service_chosen_by_hand = False
         self.summary = ""  # the last success, for the window's banner
+        self._pending_service: int | None = None  # the patient's last one, before setup loads
         self._services: list[Service] = []
         self._providers: list[Provider] = []
         locale = QLocale(clinic.locale)
@@ -587,6 +588,8 @@ class BookingDialog(QDialog):
             self.service.addItem(s.name, s.id)
         if not self._services:
             self.slots_note.setText(self.tr("No services yet — add one in Settings."))
+        elif self._pending_service is not None and not self._service_chosen_by_hand:
+            self._select_service(self._pending_service)
         self._appointment = loaded.appointment
         if loaded.appointment is not None:
             appt = loaded.appointment
@@ -654,10 +657,27 @@ class BookingDialog(QDialog):
             return
         if past:
             latest = max(past, key=lambda a: a.start)
-            if latest.service_id != self.service.currentData():
+            if not self._services:
+                self._pending_service = latest.service_id  # applied once setup has loaded
+            elif latest.service_id != self.service.currentData():
                 self._select_service(latest.service_id)
                 self._fill_providers()
                 self.refresh_slots()
+
+    def choose_patient(self, patient_id: int) -> None:
+        """Start with this patient chosen (the patients view's "Book…"), read off the UI thread."""
+        ctx, region = self._ctx, self._clinic.phone_region
+
+        def job() -> tuple[Patient, str]:
+            p = patients.get(ctx, patient_id)
+            return p, phone_text(p.phone, region)
+
+        def done(answer: tuple[Patient, str]) -> None:
+            self.picker.set_patient(*answer)
+            if self.mode is Mode.PHONE:
+                self.slot_list.setFocus()
+
+        self._tasks.run(job, done, lambda exc: self._show_problem(_message(exc)))
 
     def _patient_enter(self) -> None:
         if self.mode is Mode.WALK_IN:

@@ -286,3 +286,27 @@ def test_online_or_in_person_as_chosen(desk: Desk, qtbot: QtBot) -> None:
         qtbot.keyClick(dialog.slot_list, Qt.Key.Key_Return)
     assert done.args[0].appointment.online
     assert len(_appointments(c, c.ada.id or 0)) == 2
+
+
+def test_opened_for_a_patient_defaults_to_their_last_service(desk: Desk, qtbot: QtBot) -> None:
+    c = desk.clinic
+    booking.book(
+        c.ctx,
+        patient_id=c.ben.id or 0,
+        provider_id=c.dr_b.id or 0,
+        service_id=c.checkup.id or 0,
+        start=datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
+    )
+    dialog = BookingDialog(c.ctx, desk.tasks, setup.clinic_settings(c.ctx))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.picker.picked):
+        dialog.choose_patient(c.ben.id or 0)
+        dialog.show()
+    assert dialog.picker.chosen.text() == "Ben Adams · 020 7946 0456"
+    qtbot.waitUntil(lambda: dialog.service.currentText() == "Check-up")
+    qtbot.waitUntil(
+        lambda: (
+            (s := dialog.slots_model.slot(0)) is not None and s.end - s.start == c.checkup.duration
+        )
+    )
+    assert dialog.provider.currentText() == "Any provider"
