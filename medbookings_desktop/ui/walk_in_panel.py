@@ -57,8 +57,8 @@ class WaitingModel(QAbstractTableModel):
         self, clinic: ClinicSettings, now: datetime, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._zone = ZoneInfo(clinic.zone)
-        self._locale = QLocale(clinic.locale)
+        self.zone = ZoneInfo(clinic.zone)
+        self.locale = QLocale(clinic.locale)
         self._now = now
         self._rows: list[WaitingLine] = []
         self._headers = (
@@ -140,8 +140,8 @@ class WaitingModel(QAbstractTableModel):
                 minutes = line.entry.waited_minutes(self._now)
                 return self.tr("%n min", "", minutes)
             if col == self.ARRIVED:
-                at = line.entry.arrived_at.astimezone(self._zone)
-                return self._locale.toString(
+                at = line.entry.arrived_at.astimezone(self.zone)
+                return self.locale.toString(
                     QTime(at.hour, at.minute), QLocale.FormatType.ShortFormat
                 )
         if role == Qt.ItemDataRole.ToolTipRole:  # a narrow dock elides the names
@@ -172,6 +172,7 @@ class WalkInPanel(QWidget):
         self._tasks = tasks
         self._clinic = clinic
         self._busy = False
+        self.summary = ""  # the last booking made here, for the window's banner
         self.setAccessibleName(self.tr("Walk-in queue"))
 
         self.model = WaitingModel(clinic, ctx.now(), self)
@@ -290,7 +291,7 @@ class WalkInPanel(QWidget):
         self._start()
         self._tasks.run(
             lambda: walk_ins.take_from_queue(ctx, walk_in_id),
-            self._booked,
+            lambda outcome: self._taken(line, outcome),
             self._failed,
             write=True,
         )
@@ -310,8 +311,19 @@ class WalkInPanel(QWidget):
         self.problem.hide()
         self._update_state()
 
-    def _booked(self, outcome: Outcome) -> None:
+    def _taken(self, line: WaitingLine, outcome: Outcome) -> None:
+        start = outcome.appointment.start.astimezone(self.model.zone)
+        when = self.model.locale.toString(
+            QTime(start.hour, start.minute), QLocale.FormatType.ShortFormat
+        )
+        self.summary = self.tr("Booked {patient} from the walk-in queue at {time}").format(
+            patient=line.patient_name, time=when
+        )
+        self._booked(outcome, self.summary)
+
+    def _booked(self, outcome: Outcome, summary: str = "") -> None:
         self._busy = False
+        self.summary = summary
         self.booked.emit(outcome)
         self.changed.emit()
         self.reload()
@@ -325,7 +337,7 @@ class WalkInPanel(QWidget):
         """The booking dialog's walk-in mode; opens without blocking the desk."""
         dialog = BookingDialog.walk_in(self._ctx, self._tasks, self._clinic, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.booked.connect(self._booked)
+        dialog.booked.connect(lambda outcome: self._booked(outcome, dialog.summary))
         dialog.queued.connect(lambda _: self._closed(None))
         dialog.open()
         return dialog

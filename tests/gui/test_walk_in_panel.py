@@ -113,6 +113,7 @@ def test_queue_then_take_books_them_and_empties_the_queue(
         qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     appt = done.args[0].appointment
     assert appt.patient_id == desk.clinic.ada.id and appt.source is Source.WALK_IN
+    assert panel.summary == "Booked Ada Okafor from the walk-in queue at 10:30"
     assert [row[0] for row in _texts(model)] == ["Ben Adams"]
     qtmodeltester.check(model)
     with desk.clinic.ctx.read() as uow:
