@@ -52,7 +52,7 @@ from medbookings_desktop.services import booking, patients, setup, slots, walk_i
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.slots import FreeSlot
-from medbookings_desktop.ui.patient_picker import PatientPicker
+from medbookings_desktop.ui.patient_picker import PatientPicker, run_for
 from medbookings_desktop.ui.patients_model import phone_text
 from medbookings_desktop.ui.tasks import TaskRunner
 
@@ -263,7 +263,7 @@ class NewPatientForm(QGroupBox):
         def failed(exc: BaseException) -> None:
             self._show_error(name, _message(exc))
 
-        self._tasks.run(fn, done, failed)
+        run_for(self, self._tasks, fn, done, failed)
 
     def _check_phone(self) -> None:
         text, region = self.phone.text().strip(), self._region
@@ -325,7 +325,9 @@ class NewPatientForm(QGroupBox):
         }
         self.saving = True
         self.save.setEnabled(False)
-        self._tasks.run(
+        run_for(
+            self,
+            self._tasks,
             lambda: _registered_with_phone(
                 patients.register(ctx, **fields, **consent),  # type: ignore[arg-type]
                 region,
@@ -545,7 +547,13 @@ class BookingDialog(QDialog):
         self.resize(self.sizeHint().expandedTo(self.fontMetrics().size(0, "M" * 60)))
 
         appointment, region = appointment_id, clinic.phone_region
-        self._tasks.run(lambda: _load(ctx, appointment, region), self._loaded, self._load_failed)
+        run_for(
+            self,
+            self._tasks,
+            lambda: _load(ctx, appointment, region),
+            self._loaded,
+            self._load_failed,
+        )
         self.picker.edit.setFocus()
 
     # -- constructors for the other modes ---------------------------------------------------
@@ -645,7 +653,9 @@ class BookingDialog(QDialog):
             return
         ctx, pid = self._ctx, p.id
         # the service defaults to the one the patient came for last time
-        self._tasks.run(
+        run_for(
+            self,
+            self._tasks,
             lambda: patients.history(ctx, pid),
             lambda past: self._last_service(pid, past),
             lambda exc: None,
@@ -677,7 +687,7 @@ class BookingDialog(QDialog):
             if self.mode is Mode.PHONE:
                 self.slot_list.setFocus()
 
-        self._tasks.run(job, done, lambda exc: self._show_problem(_message(exc)))
+        run_for(self, self._tasks, job, done, lambda exc: self._show_problem(_message(exc)))
 
     def _patient_enter(self) -> None:
         if self.mode is Mode.WALK_IN:
@@ -715,7 +725,9 @@ class BookingDialog(QDialog):
         pid = self.provider.currentData()
         start_from = self._start_from
         self.slots_note.setText(self.tr("Looking for free slots…"))
-        self._tasks.run(
+        run_for(
+            self,
+            self._tasks,
             lambda: slots.find_slots(
                 ctx,
                 service_id=sid,
@@ -815,7 +827,7 @@ class BookingDialog(QDialog):
     def _write(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
         self._busy = True
         self._set_enabled(False)
-        self._tasks.run(job, done, self._refused, write=True)
+        run_for(self, self._tasks, job, done, self._refused, write=True)
 
     def _booked(self, outcome: Outcome) -> None:
         self._busy = False

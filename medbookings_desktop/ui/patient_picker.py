@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,6 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.domain.patients import Patient
@@ -30,6 +32,28 @@ from medbookings_desktop.ui.tasks import TaskRunner
 PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1
 # patients found, and their phone numbers as the desk writes them (by patient id)
 Found = tuple[list[Patient], dict[int | None, str]]
+
+
+def run_for(
+    widget: QObject,
+    tasks: TaskRunner,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+    *,
+    write: bool = False,
+) -> int:
+    """`tasks.run`, the answer dropped when `widget` is gone (a dialog closed meanwhile)."""
+
+    def done(result: Any) -> None:
+        if isValid(widget):
+            on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        if isValid(widget):
+            on_error(exc)
+
+    return tasks.run(fn, done, failed, write=write)
 
 
 def found_with_phones(found: list[Patient], region: str) -> Found:
@@ -174,7 +198,9 @@ class PatientPicker(QWidget):
             self._show(serial, ([], {}))
             return
         self._in_flight = True
-        self._tasks.run(
+        run_for(
+            self,
+            self._tasks,
             lambda: found_with_phones(patients.search(ctx, text, limit=limit), region),
             lambda found: self._answered(serial, found, None),
             lambda exc: self._answered(serial, None, exc),

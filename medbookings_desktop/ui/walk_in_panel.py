@@ -42,6 +42,7 @@ from medbookings_desktop.services import walk_ins
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.booking_dialog import BookingDialog
+from medbookings_desktop.ui.patient_picker import run_for
 from medbookings_desktop.ui.tasks import TaskRunner
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -245,7 +246,13 @@ class WalkInPanel(QWidget):
 
     def reload(self) -> None:
         ctx = self._ctx
-        self._tasks.run(lambda: (walk_ins.waiting(ctx), ctx.now()), self._loaded, self._load_failed)
+        run_for(
+            self,
+            self._tasks,
+            lambda: (walk_ins.waiting(ctx), ctx.now()),
+            self._loaded,
+            self._load_failed,
+        )
 
     def _loaded(self, answer: tuple[list[WaitingLine], datetime]) -> None:
         lines, now = answer
@@ -289,7 +296,9 @@ class WalkInPanel(QWidget):
             return
         ctx, walk_in_id = self._ctx, line.entry.id
         self._start()
-        self._tasks.run(
+        run_for(
+            self,
+            self._tasks,
             lambda: walk_ins.take_from_queue(ctx, walk_in_id),
             lambda outcome: self._taken(line, outcome),
             self._failed,
@@ -302,8 +311,13 @@ class WalkInPanel(QWidget):
             return
         ctx, walk_in_id = self._ctx, line.entry.id
         self._start()
-        self._tasks.run(
-            lambda: walk_ins.patient_left(ctx, walk_in_id), self._closed, self._failed, write=True
+        run_for(
+            self,
+            self._tasks,
+            lambda: walk_ins.patient_left(ctx, walk_in_id),
+            self._closed,
+            self._failed,
+            write=True,
         )
 
     def _start(self) -> None:

@@ -310,3 +310,14 @@ def test_opened_for_a_patient_defaults_to_their_last_service(desk: Desk, qtbot: 
         )
     )
     assert dialog.provider.currentText() == "Any provider"
+
+
+def test_closing_before_the_answers_arrive_leaves_no_error(desk: Desk, qtbot: QtBot) -> None:
+    c = desk.clinic
+    dialog = BookingDialog(c.ctx, desk.tasks, setup.clinic_settings(c.ctx))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    dialog.choose_patient(c.ada.id or 0)
+    with qtbot.waitSignal(dialog.destroyed):
+        dialog.close()  # Esc: the setup, patient and slot answers are still on their way
+    qtbot.waitUntil(lambda: not desk.tasks.busy())
