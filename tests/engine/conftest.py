@@ -14,6 +14,7 @@ from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
 from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
 from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.fakes.server import Request, Response, _Failure
 from tests.fakes.twilio_server import ACCOUNT_SID as TWILIO_SID
 from tests.fakes.twilio_server import AUTH_TOKEN as TWILIO_TOKEN
 from tests.fakes.twilio_server import FakeTwilio
@@ -34,6 +35,21 @@ class Text:
     to: str
     body: str
     sid: str
+
+
+class CrashyTwilio(FakeTwilio):
+    """Twilio that, when told, creates the message and then never answers: the crash the
+    engine must survive without sending twice (the text went out, the sender never heard)."""
+
+    hang_after_create = False
+
+    def handle(self, request: Request) -> Response | _Failure:
+        result = super().handle(request)
+        creating = request.method == "POST" and request.path.endswith("/Messages.json")
+        answered = isinstance(result, Response) and result.status == 201
+        if self.hang_after_create and creating and answered:
+            return _Failure(None, hang_seconds=60)
+        return result
 
 
 class Fakes:
@@ -88,7 +104,7 @@ class Fakes:
 @pytest.fixture
 def fakes() -> Iterator[Fakes]:
     sendgrid = FakeSendGrid()
-    twilio = FakeTwilio(TWILIO_SID, TWILIO_TOKEN)
+    twilio = CrashyTwilio(TWILIO_SID, TWILIO_TOKEN)
     sendgrid.start()
     twilio.start()
     try:
