@@ -195,3 +195,130 @@ class CalendarRepository:
         self.conn.execute(
             delete(CE).where(CE.c.calendar_id == calendar_id, CE.c.event_id == event_id)
         )
+
+    # -- what the reconciler reads and writes around the status --------------------------------
+
+    def busy_ids(
+        self, provider_id: int, source: str = "google"
+    ) -> dict[str, tuple[datetime, datetime]]:
+        """The provider's busy blocks from this source, by external id."""
+        BB = t.busy_blocks
+        q = select(BB.c.external_id, BB.c.start_at, BB.c.end_at).where(
+            BB.c.provider_id == provider_id, BB.c.source == source
+        )
+        return {str(r.external_id): (r.start_at, r.end_at) for r in self.conn.execute(q)}
+
+    def put_busy(
+        self,
+        provider_id: int,
+        external_id: str,
+        start: datetime,
+        end: datetime,
+        label: str = "Busy (Google)",
+        source: str = "google",
+    ) -> None:
+        BB = t.busy_blocks
+        done = self.conn.execute(
+            update(BB)
+            .where(BB.c.source == source, BB.c.external_id == external_id)
+            .values(provider_id=provider_id, start_at=start, end_at=end, label=label)
+        )
+        if done.rowcount == 0:
+            self.conn.execute(
+                insert(BB).values(
+                    provider_id=provider_id,
+                    start_at=start,
+                    end_at=end,
+                    label=label,
+                    source=source,
+                    external_id=external_id,
+                )
+            )
+
+    def drop_busy(self, external_ids: list[str], source: str = "google") -> int:
+        if not external_ids:
+            return 0
+        BB = t.busy_blocks
+        done = self.conn.execute(
+            delete(BB).where(BB.c.source == source, BB.c.external_id.in_(external_ids))
+        )
+        return int(done.rowcount)
+
+    def appointments_overlapping(
+        self, provider_id: int, start: datetime, end: datetime, statuses: list[str]
+    ) -> list[int]:
+        A = t.appointments
+        q = (
+            select(A.c.id)
+            .where(
+                A.c.provider_id == provider_id,
+                A.c.start_at < end,
+                A.c.end_at > start,
+                A.c.status.in_(statuses),
+            )
+            .order_by(A.c.start_at)
+        )
+        return [int(i) for i in self.conn.scalars(q)]
+
+    def set_meet_url(self, appointment_id: int, url: str) -> None:
+        A = t.appointments
+        self.conn.execute(update(A).where(A.c.id == appointment_id).values(meet_url=url))
+
+    def clinic_option(self, key: str) -> object:
+        return self.conn.scalar(
+            select(t.clinic_settings.c.value).where(t.clinic_settings.c.key == key)
+        )
+
+    # -- the calendar rows of the outbox (the message engine leaves them to us) ----------------
+
+    def due_calendar_rows(
+        self, target: str, kinds: list[str], now: datetime, limit: int = 1000
+    ) -> list[tuple[int, int | None]]:
+        """(outbox id, appointment id) of the pending calendar rows due for one calendar."""
+        OB = t.outbox
+        q = (
+            select(OB.c.id, OB.c.appointment_id)
+            .where(
+                OB.c.state == "pending",
+                OB.c.kind.in_(kinds),
+                OB.c.target == target,
+                OB.c.due_at <= now,
+                (OB.c.next_try_at.is_(None)) | (OB.c.next_try_at <= now),
+            )
+            .order_by(OB.c.id)
+            .limit(limit)
+        )
+        return [(int(r.id), r.appointment_id) for r in self.conn.execute(q)]
+
+    def rows_done(self, ids: list[int], now: datetime, note: str | None = None) -> None:
+        if ids:
+            OB = t.outbox
+            self.conn.execute(
+                update(OB)
+                .where(OB.c.id.in_(ids), OB.c.state == "pending")
+                .values(state="sent", sent_at=now, last_error=note)
+            )
+
+    def rows_retry(self, ids: list[int], error: str, retry_at: datetime) -> None:
+        if ids:
+            OB = t.outbox
+            self.conn.execute(
+                update(OB)
+                .where(OB.c.id.in_(ids), OB.c.state == "pending")
+                .values(attempts=OB.c.attempts + 1, last_error=error, next_try_at=retry_at)
+            )
+
+    def rows_failed(self, ids: list[int], error: str) -> None:
+        if ids:
+            OB = t.outbox
+            self.conn.execute(
+                update(OB)
+                .where(OB.c.id.in_(ids), OB.c.state == "pending")
+                .values(state="failed", last_error=error)
+            )
+
+    def attempts(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        OB = t.outbox
+        return int(max(self.conn.scalars(select(OB.c.attempts).where(OB.c.id.in_(ids))), default=0))

@@ -1,0 +1,247 @@
+"""Google Calendar v3 events for the reconciler: the real googleapiclient client, built from its
+packaged discovery document and pointed at the configured endpoint, with a timeout.
+
+`CalendarApi(config, credentials)` wraps the five event calls the sync uses (insert, get,
+patch, delete, list) and turns Google's answers into a few exceptions the planner can act on:
+
+- `NeedsReconnect` (google_auth): 401 after a refresh, `invalid_grant` on refresh: sign in again;
+- `RateLimited`: 429 or 403 rateLimitExceeded / userRateLimitExceeded, retried here with
+  exponential backoff first (`sleep` is injectable), raised when that was not enough;
+- `Gone` (410): the sync token is no longer valid (list) or the event is gone (delete);
+- `PreconditionFailed` (412): the event changed since our etag: re-read and re-plan;
+- `Duplicate` (409): an event with that id exists already (an earlier try did get through);
+- `NotFound` (404);
+- `CalendarError`: anything else (5xx after retries, the network), retried on a later pass.
+
+Endpoints (DESIGN invariant 8) come from `GoogleConfig` (MEDBOOKINGS_GOOGLE_API_URL,
+MEDBOOKINGS_GOOGLE_OAUTH_TOKEN_URL or the desk's settings).
+No event contents are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from medbookings_desktop.integrations.google_auth import GoogleConfig, NeedsReconnect
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 20.0
+RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0)
+PAGE_SIZE = 250
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+
+
+class CalendarError(Exception):
+    """A calendar call failed; `message` is meant for a person (no event contents)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class RateLimited(CalendarError):
+    pass
+
+
+class Gone(CalendarError):
+    pass
+
+
+class PreconditionFailed(CalendarError):
+    pass
+
+
+class Duplicate(CalendarError):
+    pass
+
+
+class NotFound(CalendarError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_sync_token: str | None
+
+
+def build_service(config: GoogleConfig, credentials: Any, timeout: float) -> Any:
+    """googleapiclient's Calendar v3 service from the packaged document, at the configured
+    endpoint (client_options' api_endpoint replaces rootUrl + servicePath), with a timeout."""
+    import google_auth_httplib2  # type: ignore[import-untyped]
+    import httplib2  # type: ignore[import-untyped]
+    from googleapiclient.discovery import build  # type: ignore[import-untyped]
+
+    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    return build(
+        "calendar",
+        "v3",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": config.calendar_endpoint},
+    )
+
+
+def _is_invalid_grant(exc: BaseException) -> bool:
+    args: tuple[Any, ...] = exc.args
+    if len(args) > 1 and isinstance(args[1], dict):
+        return args[1].get("error") == "invalid_grant"
+    return "invalid_grant" in str(exc)
+
+
+def _reason(exc: Any) -> str:
+    try:
+        details = exc.error_details
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            return str(details[0].get("reason") or "")
+    except Exception:
+        pass
+    return ""
+
+
+class CalendarApi:
+    def __init__(
+        self,
+        config: GoogleConfig,
+        credentials: Any,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        sleep: Callable[[float], None] = time.sleep,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
+        service: Any = None,
+    ) -> None:
+        self.config = config
+        self.sleep = sleep
+        self.retry_delays = retry_delays
+        self.service = (
+            service if service is not None else build_service(config, credentials, timeout)
+        )
+        self.calls = 0
+
+    def close(self) -> None:
+        self.service.close()
+
+    # -- the call, its retries and error mapping -----------------------------------------------
+
+    def _execute(self, request: Any, *, if_match: str | None = None) -> Any:
+        import google.auth.exceptions
+        import httplib2
+        from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
+
+        if if_match:
+            request.headers["If-Match"] = if_match
+        attempt = 0
+        while True:
+            self.calls += 1
+            try:
+                return request.execute()
+            except google.auth.exceptions.RefreshError as exc:
+                if _is_invalid_grant(exc):
+                    raise NeedsReconnect(
+                        "Google no longer accepts this provider's sign-in (expired or "
+                        "revoked). Reconnect the account."
+                    ) from None
+                raise CalendarError("Google refused to refresh the sign-in.") from None
+            except google.auth.exceptions.TransportError:
+                error: CalendarError = CalendarError("Could not reach Google.")
+            except (OSError, httplib2.HttpLib2Error) as exc:
+                error = CalendarError(f"Could not reach Google ({type(exc).__name__}).")
+            except HttpError as exc:
+                status = int(exc.resp.status)
+                reason = _reason(exc)
+                if status == 401:
+                    raise NeedsReconnect(
+                        "Google no longer accepts this provider's sign-in. Reconnect the account."
+                    ) from None
+                if status == 429 or (status == 403 and reason in RATE_REASONS):
+                    error = RateLimited(f"Google asked to slow down (HTTP {status}).", status)
+                elif status == 410:
+                    raise Gone("Google says this is gone (HTTP 410).", status) from None
+                elif status == 412:
+                    raise PreconditionFailed(
+                        "The event changed in Google since it was last read (HTTP 412).", status
+                    ) from None
+                elif status == 409:
+                    raise Duplicate(
+                        "The event exists in Google already (HTTP 409).", status
+                    ) from None
+                elif status == 404:
+                    raise NotFound("Google has no such event (HTTP 404).", status) from None
+                elif status >= 500:
+                    error = CalendarError(f"Google had a problem (HTTP {status}).", status)
+                else:
+                    raise CalendarError(
+                        f"Google refused the calendar call (HTTP {status}"
+                        f"{', ' + reason if reason else ''}).",
+                        status,
+                    ) from None
+            if attempt >= len(self.retry_delays):
+                raise error
+            self.sleep(self.retry_delays[attempt])
+            attempt += 1
+
+    # -- events --------------------------------------------------------------------------------
+
+    def insert(self, calendar_id: str, body: dict[str, Any], *, conference: bool) -> Any:
+        kwargs: dict[str, Any] = {"calendarId": calendar_id, "body": body, "sendUpdates": "none"}
+        if conference:
+            kwargs["conferenceDataVersion"] = 1
+        return self._execute(self.service.events().insert(**kwargs))
+
+    def get(self, calendar_id: str, event_id: str) -> Any:
+        return self._execute(self.service.events().get(calendarId=calendar_id, eventId=event_id))
+
+    def patch(
+        self,
+        calendar_id: str,
+        event_id: str,
+        body: dict[str, Any],
+        *,
+        etag: str | None,
+        conference: bool,
+    ) -> Any:
+        kwargs: dict[str, Any] = {
+            "calendarId": calendar_id,
+            "eventId": event_id,
+            "body": body,
+            "sendUpdates": "none",
+        }
+        if conference:
+            kwargs["conferenceDataVersion"] = 1
+        return self._execute(self.service.events().patch(**kwargs), if_match=etag)
+
+    def delete(self, calendar_id: str, event_id: str, *, etag: str | None) -> None:
+        request = self.service.events().delete(
+            calendarId=calendar_id, eventId=event_id, sendUpdates="none"
+        )
+        self._execute(request, if_match=etag)
+
+    def pages(self, calendar_id: str, sync_token: str | None) -> Iterator[Page]:
+        """Every page of a list: incremental with `sync_token`, else in full (deleted events
+        included either way, single events always). Gone when the token is stale."""
+        page_token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "calendarId": calendar_id,
+                "singleEvents": True,
+                "showDeleted": True,
+                "maxResults": PAGE_SIZE,
+            }
+            if sync_token:
+                kwargs["syncToken"] = sync_token
+            if page_token:
+                kwargs["pageToken"] = page_token
+            resp = self._execute(self.service.events().list(**kwargs))
+            page_token = resp.get("nextPageToken")
+            yield Page(
+                list(resp.get("items", [])), None if page_token else resp.get("nextSyncToken")
+            )
+            if not page_token:
+                return
