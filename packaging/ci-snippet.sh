@@ -1,7 +1,16 @@
 # shellcheck shell=bash
-# Sourced by .ci/run after the main test suite:
+# Sourced by .ci/run after the main test suite, before its summary:
+#
+#     step "packaged app: Linux one-folder build and its smoke test"
 #     source packaging/ci-snippet.sh
-#     build_and_smoke_test_frozen     # returns non-zero if the build or a smoke test fails
+#     if build_and_smoke_test_frozen; then
+#         frozen_result="frozen build: ok"
+#     else
+#         frozen_result="frozen build: FAILED"
+#         failures+=("frozen build")
+#     fi
+#
+# and `echo "$frozen_result"` among the summary lines.
 #
 # Builds the Linux one-folder app with PyInstaller into dist/MedBookings (the package extra is
 # installed into .venv first) and runs tests/frozen against it: --version, demo into a new
@@ -11,19 +20,20 @@
 build_and_smoke_test_frozen() {
     local repo
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    # every step checked by hand: `set -e` does not apply inside `if build_and_smoke_test_frozen`
     (
-        set -euo pipefail
-        cd "$repo"
+        cd "$repo" || exit 1
         if ! command -v objdump >/dev/null 2>&1 || ! command -v strip >/dev/null 2>&1; then
             if declare -F apt_install >/dev/null; then
-                apt_install binutils
+                apt_install binutils || exit 1
             else
                 echo "ci: PyInstaller needs binutils (objdump, strip)" >&2
                 exit 1
             fi
         fi
-        .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev,package]'
-        packaging/build-linux.sh .venv/bin/python
+        .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev,package]' ||
+            exit 1
+        packaging/build-linux.sh .venv/bin/python || exit 1
         MEDBOOKINGS_FROZEN_APP="$repo/dist/MedBookings/medbookings" \
             MEDBOOKINGS_TEST_NO_POSTGRES=1 \
             scripts/test -m frozen tests/frozen -p no:cacheprovider
