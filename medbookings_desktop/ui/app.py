@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from medbookings_desktop.services import setup
@@ -64,7 +65,15 @@ def run(runtime: Any) -> int:
             ),
         )
         return CANNOT_START
-    window = MainWindow(ctx, database=label, clinic=clinic)
+    window = MainWindow(
+        ctx,
+        database=label,
+        clinic=clinic,
+        desk_settings=runtime.settings,
+        database_url=runtime.url,
+    )
+    # the queue and Needs attention are read once the calendar is up: it paints first
+    window.model.loaded.connect(window.start_desk, Qt.ConnectionType.SingleShotConnection)
     if first_paint.wanted():
         painted = first_paint.FirstPaint(window.view.viewport())
         window.model.loaded.connect(painted.arm)

@@ -64,7 +64,9 @@ class FilterBar(QWidget):
         box = QComboBox(self)
         box.setAccessibleName(name)
         box.setToolTip(name)
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # wide enough for a name, and the bar still fits a small window beside the docks
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(6)
         label.setBuddy(box)
         layout.addWidget(label)
         layout.addWidget(box)

@@ -34,7 +34,7 @@ RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 def follow(window: Any, database_url: str) -> ChangeWatcher:
     """Keep `window`'s views current with the database; the watcher stops with the window."""
     watcher = ChangeWatcher(database_url, window)
-    watcher.changed.connect(window.model.reload)
+    watcher.changed.connect(window.refresh)
     stop = watcher.stop_event  # touches no Qt object: safe while the window is going away
     window.destroyed.connect(lambda *_: stop.set())
     watcher.start()

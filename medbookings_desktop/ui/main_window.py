@@ -3,10 +3,13 @@ from them (status keys, drag and drop to reschedule, the context menu)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QByteArray,
@@ -15,13 +18,25 @@ from PySide6.QtCore import (
     QLocale,
     QSettings,
     Qt,
+    QTimer,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
+    QDockWidget,
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -34,12 +49,22 @@ from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.services import booking, clinic_admin, setup
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.attention_panel import AttentionPanel
 from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
 from medbookings_desktop.ui.day_model import CalendarModel, DayModel, status_word
 from medbookings_desktop.ui.day_view import DayView
 from medbookings_desktop.ui.tasks import TaskRunner
+from medbookings_desktop.ui.walk_in_panel import WalkInPanel
 from medbookings_desktop.ui.week_model import WeekModel, week_start
 from medbookings_desktop.ui.week_view import WeekView
+
+if TYPE_CHECKING:
+    # imported where first opened, not at start-up: the window paints before they load
+    from medbookings_desktop.ui.booking_dialog import BookingDialog
+    from medbookings_desktop.ui.my_day import MyDayView
+    from medbookings_desktop.ui.patients_view import PatientsView
+    from medbookings_desktop.ui.providers_view import ProvidersView
+    from medbookings_desktop.ui.settings_dialog import SettingsDialog
 
 ORGANIZATION = "MedBookings"
 APPLICATION = "MedBookings Desktop"
@@ -65,10 +90,14 @@ class MainWindow(QMainWindow):
         clinic: ClinicSettings | None = None,
         today: date | None = None,
         settings: QSettings | None = None,
+        desk_settings: Any = None,
+        database_url: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._desk_settings = desk_settings
+        self._database_url = database_url
         self._settings = settings or QSettings(ORGANIZATION, APPLICATION)
         self.tasks = TaskRunner(self)
         self.clinic = clinic or setup.clinic_settings(ctx)
@@ -98,7 +127,14 @@ class MainWindow(QMainWindow):
         layout.setSpacing(2)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.calendar_stack, 1)
-        self.setCentralWidget(self.calendar)
+        # the calendar, the patients, the providers and My day take turns in the middle
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.calendar)
+        self.setCentralWidget(self.pages)
+        self._patients_view: PatientsView | None = None
+        self._providers_view: ProvidersView | None = None
+        self._my_day: MyDayView | None = None
+        self._print_when_loaded = False
         self.setWindowTitle(self.tr("{clinic} — MedBookings").format(clinic=self.clinic.name))
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
@@ -107,6 +143,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_bars(database)
+        self._build_desk()
         for model, view in ((self.model, self.view), (self.week_model, self.week_view)):
             model.loaded.connect(partial(self._on_loaded, model))
             model.failed.connect(self._show_problem)
@@ -119,6 +156,7 @@ class MainWindow(QMainWindow):
         self.view.setFocus()  # arrows and the status keys work from the first moment
         self._choices_asked = False  # after the first day is in: start-up paints first
         self.show_day(self._day)
+        self._open_saved_view()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -213,8 +251,10 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
+        self.file_menu = file_menu
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu(self.tr("&View"))
+        self.view_menu = view_menu
         view_menu.addAction(self.day_view_action)
         view_menu.addAction(self.week_view_action)
         view_menu.addSeparator()
@@ -237,6 +277,7 @@ class MainWindow(QMainWindow):
         appt_menu.addAction(self.later_action)
         appt_menu.addSeparator()
         appt_menu.addAction(self.undo_action)
+        self.appointment_menu = appt_menu
 
     def _status_action(self, text: str, key: str, change: str) -> QAction:
         action = self._action(text, key, lambda: self.change_status(change))
@@ -306,11 +347,17 @@ class MainWindow(QMainWindow):
         return self.week_model if self.in_week_view() else self.model
 
     def go_today(self) -> None:
+        if self._my_day is not None and self.pages.currentWidget() is self._my_day:
+            self._my_day.go_today()
+            return
         self._scroll_pending = True
         self.show_day(self.clinic_today())
 
     def step(self, steps: int) -> None:
         """A day back or on; a week in the week view."""
+        if self._my_day is not None and self.pages.currentWidget() is self._my_day:
+            self._my_day.step(steps)
+            return
         self.show_day(self._day + timedelta(days=steps * (7 if self.in_week_view() else 1)))
 
     def show_day(self, on: date) -> None:
@@ -327,6 +374,7 @@ class MainWindow(QMainWindow):
         self.show_day(on)
 
     def show_day_view(self) -> None:
+        self.pages.setCurrentWidget(self.calendar)
         self.day_view_action.setChecked(True)
         if self.in_week_view():
             self.calendar_stack.setCurrentWidget(self.view)
@@ -350,6 +398,7 @@ class MainWindow(QMainWindow):
             self._show_problem(self.tr("No provider to show a week of yet."))
             return
         self.week_view_action.setChecked(True)
+        self.pages.setCurrentWidget(self.calendar)
         if not self.in_week_view():
             # the same time of day stays in view, once the week is in
             self._week_scroll = self.view.verticalScrollBar().value()
@@ -426,9 +475,18 @@ class MainWindow(QMainWindow):
             self.week_model.reload()
 
     def refresh(self) -> None:
-        """For changes made elsewhere: the calendars in place, and the filters' choices."""
+        """For changes made elsewhere: every view in place, the filters' choices, the queue
+        and the Needs attention count."""
         self.reload_calendar()
         self._load_filter_choices()
+        self.walk_ins.reload()
+        self.attention.reload()
+        if self._patients_view is not None:
+            self._patients_view.refresh()
+        if self._providers_view is not None:
+            self._providers_view.refresh()
+        if self._my_day is not None and self._my_day.provider_id is not None:
+            self._my_day.reload()
 
     # -- filters -------------------------------------------------------------------------------
 
@@ -629,7 +687,403 @@ class MainWindow(QMainWindow):
         else:
             self._show_problem(self.tr("Could not move the appointment: {error}").format(error=exc))
 
+    # -- the desk around the calendar: booking, views, queue, Needs attention ------------------
+
+    def _build_desk(self) -> None:
+        self.new_booking_action = self._action(
+            self.tr("&New booking…"), "Ctrl+N", self.new_booking, tip=self.tr("Book by phone")
+        )
+        self.walk_in_action = self._action(
+            self.tr("&Walk-in…"),
+            "Ctrl+Shift+N",
+            self.walk_in,
+            tip=self.tr("Book the earliest slot today, or add to the walk-in queue"),
+        )
+        self.find_patient_action = self._action(
+            self.tr("&Find patient"), "Ctrl+F", self.find_patient
+        )
+        self.patients_action = self._action(self.tr("&Patients"), "Ctrl+3", self.show_patients)
+        self.providers_action = self._action(self.tr("P&roviders"), "Ctrl+4", self.show_providers)
+        self.my_day_action = self._action(
+            self.tr("&My day"),
+            "Ctrl+5",
+            lambda: self.show_my_day(),
+            tip=self.tr("One provider's day sheet: the selected tile's or the filtered provider"),
+        )
+        self.print_action = self._action(
+            self.tr("&Print day sheet…"),
+            "Ctrl+P",
+            self.print_day,
+            tip=self.tr("Print one provider's day: the selected tile's or the filtered provider"),
+        )
+        self.pdf_action = self._action(
+            self.tr("Save day sheet as P&DF…"), "Ctrl+Shift+P", self.save_day_pdf
+        )
+        self.settings_action = self._action(self.tr("&Settings…"), "Ctrl+,", self.open_settings)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        for action in (self.patients_action, self.providers_action, self.my_day_action):
+            action.setCheckable(True)
+            self.day_view_action.actionGroup().addAction(action)
+
+        first = self.file_menu.actions()[0]
+        for action in (self.new_booking_action, self.walk_in_action):
+            self.file_menu.insertAction(first, action)
+        self.file_menu.insertSeparator(first)
+        for action in (self.print_action, self.pdf_action):
+            self.file_menu.insertAction(first, action)
+        self.file_menu.insertSeparator(first)
+        self.file_menu.insertAction(first, self.settings_action)
+        self.file_menu.insertSeparator(first)
+        views = self.view_menu.actions()[2]  # after day and week
+        for action in (self.patients_action, self.providers_action, self.my_day_action):
+            self.view_menu.insertAction(views, action)
+        self.view_menu.insertAction(views, self.find_patient_action)
+
+        # the walk-in queue and Needs attention sit beside the views, each can be closed
+        self.walk_ins = WalkInPanel(self._ctx, self.tasks, self.clinic, self)
+        self.walk_ins.booked.connect(lambda o: self._booked(o, self.walk_ins.summary))
+        self.walk_ins.changed.connect(self.reload_calendar)
+        self.walk_ins.refused.connect(self._show_problem)
+        self.walk_in_dock = self._dock(self.tr("Walk-in queue"), "walk-in-dock", self.walk_ins)
+        self.attention = AttentionPanel(
+            self._ctx, self.tasks, zone=self.clinic.zone, locale=self.clinic_locale, parent=self
+        )
+        self.attention.count_changed.connect(self._attention_counted)
+        self.attention_dock = self._dock(
+            self.tr("Needs attention"), "attention-dock", self.attention
+        )
+        self.tabifyDockWidget(self.walk_in_dock, self.attention_dock)
+        # closed until needed (a saved layout wins): the calendar gets the room; the queue
+        # opens by itself when someone starts waiting, Needs attention from the status bar
+        self.walk_in_dock.hide()
+        self.attention_dock.hide()
+        self._waiting = 0
+        self.walk_ins.loaded.connect(self._queue_read)
+        self.view_menu.addSeparator()
+        for dock, key in (
+            (self.walk_in_dock, "Ctrl+Shift+W"),
+            (self.attention_dock, "Ctrl+Shift+A"),
+        ):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(key))
+            self.view_menu.addAction(toggle)
+
+        self.attention_button = QPushButton(self)
+        self.attention_button.setFlat(True)
+        self.attention_button.setAccessibleName(self.tr("Needs attention"))
+        self.attention_button.setToolTip(self.tr("Show what needs a person (Ctrl+Shift+A)"))
+        self.attention_button.clicked.connect(self.show_attention)
+        self.statusBar().insertPermanentWidget(0, self.attention_button)
+        self._attention_counted(0)
+        self.reschedule_requested.connect(self.reschedule_dialog)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_menu = help_menu
+        help_menu.addAction(self.tr("Open &data folder"), self.open_data_folder)
+        help_menu.addAction(self.tr("&Copy diagnostics"), self.copy_diagnostics)
+        help_menu.addSeparator()
+        help_menu.addAction(self.tr("&About MedBookings"), self.about)
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def start_desk(self) -> None:
+        """After the first paint: the queue and Needs attention read, and read again each
+        minute (waiting times move on, and an engine may run on another desk)."""
+        self.walk_ins.reload()
+        self.attention.reload()
+        timer = QTimer(self)
+        timer.timeout.connect(self.attention.reload)
+        timer.start(60_000)
+
+    def _queue_read(self, waiting: int) -> None:
+        if waiting > self._waiting and not self.walk_in_dock.isVisible():
+            self.walk_in_dock.show()
+            self.walk_in_dock.raise_()
+        self._waiting = waiting
+
+    def _attention_counted(self, count: int) -> None:
+        self.attention_button.setText(
+            self.tr("Needs attention: {count}").format(count=count)
+            if count
+            else self.tr("Nothing needs attention")
+        )
+        font = self.attention_button.font()
+        font.setBold(count > 0)
+        self.attention_button.setFont(font)
+
+    def show_attention(self) -> None:
+        self.attention_dock.show()
+        self.attention_dock.raise_()
+        self.attention.table.setFocus()
+
+    def set_engine_state(self, state: str) -> None:
+        """The background engine's state as the status bar shows it."""
+        words = {
+            "idle": self.tr("Engine: up to date"),
+            "running": self.tr("Engine: sending…"),
+            "error": self.tr("Engine: problem (see Needs attention)"),
+            "stopped": self.tr("Engine: stopped"),
+            "not_configured": self.tr("Engine: no messaging set up"),
+        }
+        self.engine_label.setText(words.get(state, self.tr("Engine: {state}").format(state=state)))
+        self.engine_label.setToolTip(
+            self.tr("Sends confirmations and reminders, and follows replies, in the background")
+        )
+        if state in ("idle", "error"):
+            self.attention.reload()
+
+    # booking --------------------------------------------------------------------------------
+
+    def _booking_dialog(self, dialog: BookingDialog) -> BookingDialog:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.booked.connect(lambda outcome: self._booked(outcome, dialog.summary))
+        dialog.queued.connect(lambda _entry: self._queued())
+        dialog.open()
+        return dialog
+
+    def new_booking(self, patient_id: int | None = None) -> BookingDialog:
+        from medbookings_desktop.ui.booking_dialog import BookingDialog
+
+        line = self._selected_line()
+        provider_id = line.appointment.provider_id if line is not None else None
+        provider_id = provider_id or self.filter_bar.filters().provider_id
+        dialog = BookingDialog(
+            self._ctx, self.tasks, self.clinic, self, on=self._day, provider_id=provider_id
+        )
+        if patient_id is not None:
+            dialog.choose_patient(patient_id)
+        return self._booking_dialog(dialog)
+
+    def walk_in(self) -> BookingDialog:
+        from medbookings_desktop.ui.booking_dialog import BookingDialog
+
+        return self._booking_dialog(BookingDialog.walk_in(self._ctx, self.tasks, self.clinic, self))
+
+    def reschedule_dialog(self, appointment_id: int) -> BookingDialog:
+        from medbookings_desktop.ui.booking_dialog import BookingDialog
+
+        return self._booking_dialog(
+            BookingDialog.reschedule(self._ctx, self.tasks, self.clinic, appointment_id, self)
+        )
+
+    def _booked(self, outcome: Outcome, summary: str = "") -> None:
+        self.statusBar().showMessage(summary or self.tr("Booked."), 15_000)
+        self._pending_select = outcome.appointment.id
+        start = self.model.local(outcome.appointment.start).date()
+        if self.pages.currentWidget() is self.calendar and start != self._day:
+            self.show_day(start)  # show where the booking went
+        else:
+            self.reload_calendar()
+        self.walk_ins.reload()
+
+    def _queued(self) -> None:
+        self.statusBar().showMessage(self.tr("Added to the walk-in queue."), 10_000)
+        self.walk_in_dock.show()
+        self.walk_in_dock.raise_()
+        self.walk_ins.reload()
+
+    # the other views ------------------------------------------------------------------------
+
+    def current_view_name(self) -> str:
+        page = self.pages.currentWidget()
+        if page is self.calendar:
+            return "week" if self.in_week_view() else "day"
+        if page is self._patients_view:
+            return "patients"
+        if page is self._providers_view:
+            return "providers"
+        return "my-day"
+
+    def patients_view(self) -> PatientsView:
+        if self._patients_view is None:
+            from medbookings_desktop.ui.patients_view import PatientsView
+
+            view = PatientsView(self._ctx, self.tasks, self.clinic, self)
+            view.book_requested.connect(self.new_booking)
+            view.patient_saved.connect(lambda _id: self.reload_calendar())
+            self.pages.addWidget(view)
+            self._patients_view = view
+        return self._patients_view
+
+    def providers_view(self) -> ProvidersView:
+        if self._providers_view is None:
+            from medbookings_desktop.ui.providers_view import ProvidersView
+
+            view = ProvidersView(self._ctx, self.tasks, self.clinic, self)
+            view.open_my_day.connect(lambda pid, on: self.show_my_day(pid, on))
+            view.changed.connect(self.refresh)
+            view.refused.connect(self._show_problem)
+            self.pages.addWidget(view)
+            self._providers_view = view
+        return self._providers_view
+
+    def my_day_view(self) -> MyDayView:
+        if self._my_day is None:
+            from medbookings_desktop.ui.my_day import MyDayView
+
+            view = MyDayView(self._ctx, self.tasks, self.clinic, self, shortcuts=False)
+            view.loaded.connect(self._my_day_loaded)
+            view.failed.connect(self._show_problem)
+            self.pages.addWidget(view)
+            self._my_day = view
+        return self._my_day
+
+    def show_patients(self) -> None:
+        self.patients_action.setChecked(True)
+        self.pages.setCurrentWidget(self.patients_view())
+
+    def find_patient(self) -> None:
+        self.show_patients()
+        self.patients_view().focus_search()
+
+    def show_providers(self) -> None:
+        self.providers_action.setChecked(True)
+        self.pages.setCurrentWidget(self.providers_view())
+
+    def _chosen_provider(self) -> int | None:
+        line = self._selected_line() if self.pages.currentWidget() is self.calendar else None
+        if self.in_week_view() and self.pages.currentWidget() is self.calendar:
+            return self.week_model.provider_id
+        return (
+            (line.appointment.provider_id if line is not None else None)
+            or self.filter_bar.filters().provider_id
+            or (self._my_day.provider_id if self._my_day is not None else None)
+            or (self.model.columns()[0].provider_id if self.model.columns() else None)
+        )
+
+    def show_my_day(self, provider_id: int | None = None, on: date | None = None) -> None:
+        chosen = provider_id or self._chosen_provider()
+        if chosen is None:
+            self._show_problem(self.tr("No provider to show a day of yet."))
+            return
+        view = self.my_day_view()
+        self.my_day_action.setChecked(True)
+        self.pages.setCurrentWidget(view)
+        view.show_day(chosen, on or self._day)
+
+    def print_day(self) -> None:
+        if self._my_day is not None and self.pages.currentWidget() is self._my_day:
+            self._my_day.print_sheet()
+            return
+        self._print_when_loaded = True
+        self.show_my_day()
+
+    def save_day_pdf(self) -> None:
+        if self._my_day is None or self.pages.currentWidget() is not self._my_day:
+            self.show_my_day()
+            return
+        self._my_day.save_pdf_as()
+
+    def _my_day_loaded(self) -> None:
+        if self._print_when_loaded and self._my_day is not None:
+            self._print_when_loaded = False
+            self._my_day.print_sheet()
+
+    # settings and help ----------------------------------------------------------------------
+
+    def desk_settings(self) -> Any:
+        if self._desk_settings is None:
+            from medbookings_desktop.settings import load_settings
+
+            self._desk_settings = load_settings()
+        return self._desk_settings
+
+    def open_settings(self) -> SettingsDialog:
+        from medbookings_desktop.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(
+            self._ctx,
+            self.tasks,
+            self.clinic,
+            self.desk_settings(),
+            self,
+            database_in_use=self.database_label.text(),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.clinic_changed.connect(self._clinic_changed)
+        dialog.locations_changed.connect(self.refresh)
+        dialog.database_saved.connect(
+            lambda _url: self.statusBar().showMessage(
+                self.tr("Database saved for this desk: restart MedBookings to use it."), 15_000
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def _clinic_changed(self, clinic: ClinicSettings) -> None:
+        self.clinic = clinic
+        self.clinic_locale = QLocale(clinic.locale)
+        self.week_model.locale = self.clinic_locale
+        self.setWindowTitle(self.tr("{clinic} — MedBookings").format(clinic=clinic.name))
+        for model in (self.model, self.week_model):
+            model.zone = ZoneInfo(clinic.zone)
+        for view in (self.view, self.week_view):
+            view.set_slot_grid(clinic.slot_grid)
+        self.date_label.setText(self._format_day(self._day))
+        self.refresh()
+
+    def open_data_folder(self) -> None:
+        folder = Path(self.desk_settings().data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def copy_diagnostics(self) -> None:
+        """Versions, folders, the database and the engine's health: no patient data."""
+        from medbookings_desktop import __version__
+        from medbookings_desktop.services import diagnostics
+        from medbookings_desktop.settings import default_config_file
+        from medbookings_desktop.storage.engine import sqlite_path
+
+        ctx, settings, url = self._ctx, self.desk_settings(), self._database_url
+        paths = {
+            "config_file": settings.config_file or default_config_file(),
+            "data": settings.data_dir,
+            "logs": settings.log_dir,
+            "backups": settings.backup_dir,
+        }
+        if url and (database_file := sqlite_path(url)) is not None:
+            paths["database_file"] = database_file
+
+        def collect() -> str:
+            found = diagnostics.collect(ctx, app_version=__version__, database_url=url, paths=paths)
+            return json.dumps(found, indent=2, default=str)
+
+        def copied(text: str) -> None:
+            QGuiApplication.clipboard().setText(text)
+            self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard."), 10_000)
+
+        self.tasks.run(collect, copied, self._refused)
+
+    def about(self) -> None:
+        from medbookings_desktop import __version__
+
+        QMessageBox.about(
+            self,
+            self.tr("About MedBookings"),
+            self.tr("MedBookings Desktop {version}\nThe clinic's front desk.").format(
+                version=__version__
+            ),
+        )
+
     # -- window state --------------------------------------------------------------------------
+
+    def _open_saved_view(self) -> None:
+        """The view the desk was left on; the day calendar otherwise (and for My day, whose
+        provider and day belong to the moment)."""
+        saved = self._settings.value("main/view", "day")
+        if saved == "patients":
+            self.show_patients()
+        elif saved == "providers":
+            self.show_providers()
+        elif saved == "week":  # once the day's columns say whose week it can be
+            self.model.loaded.connect(
+                lambda: self.show_week_view(), Qt.ConnectionType.SingleShotConnection
+            )
 
     def _restore(self) -> None:
         geometry = self._settings.value("main/geometry")
@@ -651,6 +1105,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main/state", self.saveState())
         self._settings.setValue("main/show_cancelled", self.cancelled_action.isChecked())
         self._settings.setValue("main/colour_by", self.filter_bar.colour_by().value)
+        self._settings.setValue("main/view", self.current_view_name())
         self._settings.sync()
         self.tasks.shutdown()
         super().closeEvent(event)
