@@ -47,7 +47,7 @@ from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.services.context import Context, utc_now
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
-from medbookings_desktop.storage.repositories.deliveries import SENDING, Delivery
+from medbookings_desktop.storage.repositories.deliveries import CLAIMED, SENDING, Delivery
 from medbookings_desktop.storage.repositories.integration_log import CallRecord
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 from medbookings_desktop.sync import policy
@@ -238,6 +238,8 @@ class Engine:
 
     def _resolve_interrupted(self, item: OutboxItem, d: Delivery, now: datetime) -> str | None:
         assert item.id is not None
+        if d.status == CLAIMED:
+            return self._requeue_untried(item, d)
         calls: list[CallRecord] = []
         found: str | None = None
         checked = False
@@ -311,6 +313,30 @@ class Engine:
             uow.commit()
         log.warning(
             "outbox #%s (%s by %s, attempt by %s) was interrupted while sending: %s",
+            item.id,
+            item.kind.value,
+            d.channel,
+            d.engine,
+            outcome,
+        )
+        return outcome
+
+    def _requeue_untried(self, item: OutboxItem, d: Delivery) -> str | None:
+        """Claimed by an engine that stopped before handing it to the vendor: back it goes."""
+        assert item.id is not None
+        with self._uow() as uow:
+            taken = uow.conn.execute(
+                update(t.deliveries)
+                .where(t.deliveries.c.id == d.id, t.deliveries.c.status == CLAIMED)
+                .values(status=SENDING)
+            ).rowcount
+            if not taken:
+                return None
+            uow.deliveries.release(item.id, d.id)
+            uow.commit()
+        outcome = "never handed to the vendor: back in the queue"
+        log.warning(
+            "outbox #%s (%s by %s, claimed by %s) was interrupted while sending: %s",
             item.id,
             item.kind.value,
             d.channel,
@@ -536,11 +562,23 @@ class Engine:
     # -- 3. send ---------------------------------------------------------------------------
 
     def _send_all(self, claims: list[_Claim], now: datetime, report: RunReport) -> None:
+        """Each attempt is marked in flight in the commit before its call (the first on its
+        own, the others with the previous one's outcome): after a crash, only an attempt
+        marked so may have reached the vendor."""
+        if not claims:
+            return
+        if not self.stop_requested.is_set():
+            with self._uow() as uow:
+                uow.deliveries.in_flight(claims[0].delivery_id)
+                uow.commit()
         for i, claim in enumerate(claims):
             if self.stop_requested.is_set():
                 self._release(claims[i:], report)
                 return
-            self._send_one(claim, now, report)
+            following = claims[i + 1] if i + 1 < len(claims) else None
+            if self.stop_requested.is_set():
+                following = None
+            self._send_one(claim, now, report, following)
 
     def _release(self, claims: list[_Claim], report: RunReport) -> None:
         with self._uow() as uow:
@@ -550,7 +588,9 @@ class Engine:
                 report.released.append(c.item.id)
             uow.commit()
 
-    def _send_one(self, claim: _Claim, now: datetime, report: RunReport) -> None:
+    def _send_one(
+        self, claim: _Claim, now: datetime, report: RunReport, following: _Claim | None = None
+    ) -> None:
         from medbookings_desktop.messaging.errors import DeliveryError
 
         item, channel = claim.item, claim.channel
@@ -594,6 +634,8 @@ class Engine:
                     report.retried.append(item.id)
                 else:
                     report.failed.append(item.id)
+            if following is not None:
+                uow.deliveries.in_flight(following.delivery_id)
             uow.commit()
 
     def _call(

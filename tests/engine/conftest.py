@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 
 from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
+from tests.engine.support import real_time_clinic
 from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.server import Request, Response, _Failure
@@ -52,10 +53,23 @@ class CrashyTwilio(FakeTwilio):
         return result
 
 
+class CrashySendGrid(FakeSendGrid):
+    """SendGrid that, when told, accepts the mail and then never answers."""
+
+    hang_after_accept = False
+
+    def handle(self, request: Request) -> Response | _Failure:
+        result = super().handle(request)
+        accepted = isinstance(result, Response) and result.status in (200, 202)
+        if self.hang_after_accept and accepted:
+            return _Failure(None, hang_seconds=60)
+        return result
+
+
 class Fakes:
     """Both vendors' fakes, and what the engine sent to them, read plainly."""
 
-    def __init__(self, sendgrid: FakeSendGrid, twilio: Any) -> None:
+    def __init__(self, sendgrid: CrashySendGrid, twilio: Any) -> None:
         self.sendgrid = sendgrid
         self.twilio = twilio
         self._twilio_seen = 0
@@ -103,7 +117,7 @@ class Fakes:
 
 @pytest.fixture
 def fakes() -> Iterator[Fakes]:
-    sendgrid = FakeSendGrid()
+    sendgrid = CrashySendGrid()
     twilio = CrashyTwilio(TWILIO_SID, TWILIO_TOKEN)
     sendgrid.start()
     twilio.start()
@@ -114,6 +128,21 @@ def fakes() -> Iterator[Fakes]:
         twilio.stop()
     for fake in (sendgrid, twilio):
         assert fake.violations == [], f"{fake.name} saw requests outside its description"
+
+
+@pytest.fixture
+def real_clinic() -> Iterator[Callable[[str], SmallClinic]]:
+    """Makes the small clinic on today's clock (for `medbookings` processes) and closes its
+    connections after the test, whatever the test's outcome."""
+    made: list[SmallClinic] = []
+
+    def make(url: str) -> SmallClinic:
+        made.append(real_time_clinic(url))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.engine.dispose()
 
 
 def make_engine(c: SmallClinic, fakes: Fakes, *, identity: str | None = None) -> Engine:

@@ -4,6 +4,7 @@ on SQLite and PostgreSQL. Time is the test's clock: nothing sleeps."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.domain.messages import OutboxKind, OutboxState
 from medbookings_desktop.domain.patients import Channel
 from medbookings_desktop.services import attention, booking, health, patients
+from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 from tests.engine.conftest import Fakes, make_engine
 from tests.engine.support import outbox, table
 from tests.helpers.clinic import SmallClinic
@@ -226,14 +228,24 @@ def test_a_cancelled_visits_reminders_never_go(clinic: SmallClinic, fakes: Fakes
     assert _state(clinic, appt, OutboxKind.CANCELLATION_NOTICE) is OutboxState.SENT
 
 
+def _died_mid_send(c: SmallClinic, fakes: Fakes, *, handed_over: bool = True) -> Any:
+    """Another desk's engine claims the due row and dies: after marking it in flight (the
+    call may have gone out) or before (it certainly did not)."""
+    dead = make_engine(c, fakes, identity="another-desk:4242")
+    [claim] = dead._claim(c.clock.now, _report())
+    if handed_over:
+        with SqlUnitOfWork(c.engine) as uow:
+            uow.deliveries.in_flight(claim.delivery_id)
+            uow.commit()
+    return claim
+
+
 def test_an_interrupted_text_found_at_twilio_is_not_sent_again(
     clinic: SmallClinic, fakes: Fakes
 ) -> None:
     appt = _book(clinic)
-    dead = make_engine(clinic, fakes, identity="another-desk:4242")
-    claims = dead._claim(clinic.clock.now, _report())
-    [claim] = claims
-    dead.channels["sms"].send(claim.msg)  # it went out; the desk died before recording it
+    claim = _died_mid_send(clinic, fakes)
+    make_engine(clinic, fakes).channels["sms"].send(claim.msg)  # it went out, unrecorded
     clinic.clock.advance(timedelta(minutes=6))  # past the lease
     engine = make_engine(clinic, fakes)
     report = engine.run_once()
@@ -248,8 +260,7 @@ def test_an_interrupted_text_twilio_never_got_is_sent_once(
     clinic: SmallClinic, fakes: Fakes
 ) -> None:
     appt = _book(clinic)
-    dead = make_engine(clinic, fakes, identity="another-desk:4242")
-    dead._claim(clinic.clock.now, _report())  # claimed, then the desk died before the call
+    _died_mid_send(clinic, fakes)  # in flight, but Twilio never got it
     engine = make_engine(clinic, fakes)
     assert engine.run_once().recovered == []  # within the lease: another desk may be at it
     clinic.clock.advance(timedelta(minutes=6))
@@ -263,8 +274,7 @@ def test_an_interrupted_text_twilio_never_got_is_sent_once(
 def test_an_interrupted_email_is_never_resent_blindly(clinic: SmallClinic, fakes: Fakes) -> None:
     patients.edit(clinic.ctx, clinic.ada.id or 0, preferred_channel=Channel.EMAIL)
     appt = _book(clinic)
-    dead = make_engine(clinic, fakes, identity="another-desk:4242")
-    dead._claim(clinic.clock.now, _report())
+    _died_mid_send(clinic, fakes)
     clinic.clock.advance(timedelta(minutes=6))
     report = make_engine(clinic, fakes).run_once()
     assert [o for _, o in report.recovered] == ["e-mail cannot be checked: marked for attention"]
@@ -272,6 +282,21 @@ def test_an_interrupted_email_is_never_resent_blindly(clinic: SmallClinic, fakes
     assert _state(clinic, appt, OutboxKind.CONFIRMATION) is OutboxState.FAILED
     [item] = attention.list_open(clinic.ctx)
     assert item.kind == "uncertain_delivery" and "may not have gone out" in item.summary
+
+
+def test_a_claimed_row_never_handed_over_goes_back_without_a_lookup(
+    clinic: SmallClinic, fakes: Fakes
+) -> None:
+    patients.edit(clinic.ctx, clinic.ada.id or 0, preferred_channel=Channel.EMAIL)
+    appt = _book(clinic)
+    _died_mid_send(clinic, fakes, handed_over=False)
+    clinic.clock.advance(timedelta(minutes=6))
+    engine = make_engine(clinic, fakes)
+    report = engine.run_once()
+    assert [o for _, o in report.recovered] == ["never handed to the vendor: back in the queue"]
+    assert len(report.sent) == 1 and len(fakes.emails()) == 1
+    assert attention.count(clinic.ctx) == 0
+    assert _row(clinic, appt, OutboxKind.CONFIRMATION).attempts == 1  # type: ignore[attr-defined]
 
 
 def test_stopping_hands_back_the_rows_not_yet_sent(clinic: SmallClinic, fakes: Fakes) -> None:
@@ -319,7 +344,7 @@ def test_send_again_from_needs_attention_after_an_uncertain_email(
 ) -> None:
     patients.edit(clinic.ctx, clinic.ada.id or 0, preferred_channel=Channel.EMAIL)
     appt = _book(clinic)
-    make_engine(clinic, fakes, identity="another-desk:4242")._claim(clinic.clock.now, _report())
+    _died_mid_send(clinic, fakes)
     clinic.clock.advance(timedelta(minutes=6))
     engine = make_engine(clinic, fakes)
     engine.run_once()

@@ -16,10 +16,11 @@ import pytest
 
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
 from medbookings_desktop.domain.patients import Channel
-from medbookings_desktop.services import patients
+from medbookings_desktop.services import attention, patients
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 from tests.engine.conftest import Fakes
-from tests.engine.support import book_many, outbox, real_time_clinic
+from tests.engine.support import book_many, outbox
+from tests.helpers.clinic import SmallClinic
 from tests.integration.cli_support import process_env
 
 pytestmark = pytest.mark.slow
@@ -48,10 +49,14 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
 
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_killed_mid_batch_then_restarted_every_text_goes_once(
-    db: str, request: pytest.FixtureRequest, fakes: Fakes, tmp_path: Path
+    db: str,
+    request: pytest.FixtureRequest,
+    fakes: Fakes,
+    tmp_path: Path,
+    real_clinic: Callable[[str], SmallClinic],
 ) -> None:
     url = str(request.getfixturevalue("sqlite_url" if db == "sqlite" else "pg_url"))
-    c = real_time_clinic(url)
+    c = real_clinic(url)
     appointments = book_many(c, 12, c.ada.id or 0)
     wanted = {a.id for a in appointments}
     first = _engine_process(url, tmp_path, fakes, "--forever", "--interval", "0.2", "--batch", "4")
@@ -78,12 +83,12 @@ def test_killed_mid_batch_then_restarted_every_text_goes_once(
     report = json.loads(out)
     outcomes = {r["outbox_id"]: r["outcome"] for r in report["recovered"]}
     assert set(outcomes) == {i.id for i in interrupted}
-    # the text in Twilio's hands is found there and not sent again; the rest go now
-    assert list(outcomes.values()).count("found at the vendor: marked sent") == 1
-    assert set(outcomes.values()) <= {
+    # the text in Twilio's hands is found there and not sent again; the rest of the batch
+    # was never handed over, so it goes back to the queue without asking Twilio
+    assert sorted(outcomes.values()) == [
         "found at the vendor: marked sent",
-        "not found at the vendor: sent again",
-    }
+        *["never handed to the vendor: back in the queue"] * (len(outcomes) - 1),
+    ]
 
     confirmations = [
         i
@@ -99,14 +104,13 @@ def test_killed_mid_batch_then_restarted_every_text_goes_once(
         assert f"outbox #{item.id} (confirmation by sms" in log
         assert f"interrupted while sending: {outcomes[item.id]}" in log
     assert "+44" not in log and "Okafor" not in log
-    c.engine.dispose()
 
 
 @pytest.mark.postgres
 def test_two_engines_on_one_database_send_each_message_once(
-    pg_url: str, fakes: Fakes, tmp_path: Path
+    pg_url: str, fakes: Fakes, tmp_path: Path, real_clinic: Callable[[str], SmallClinic]
 ) -> None:
-    c = real_time_clinic(pg_url)
+    c = real_clinic(pg_url)
     patients.edit(c.ctx, c.ada.id or 0, preferred_channel=Channel.EMAIL)
     [appt] = book_many(c, 1, c.ada.id or 0)
     now = c.clock.now
@@ -135,11 +139,12 @@ def test_two_engines_on_one_database_send_each_message_once(
     references = Counter(m.reference for m in fakes.emails())
     assert len(references) == 1001 and set(references.values()) == {1}
     assert {i.state for i in outbox(c.engine, kind="confirmation")} == {OutboxState.SENT}
-    c.engine.dispose()
 
 
-def test_sigterm_stops_the_engine_cleanly(sqlite_url: str, fakes: Fakes, tmp_path: Path) -> None:
-    c = real_time_clinic(sqlite_url)
+def test_sigterm_stops_the_engine_cleanly(
+    sqlite_url: str, fakes: Fakes, tmp_path: Path, real_clinic: Callable[[str], SmallClinic]
+) -> None:
+    c = real_clinic(sqlite_url)
     book_many(c, 3, c.ada.id or 0)
     p = _engine_process(sqlite_url, tmp_path, fakes, "--forever", "--json", "--interval", "0.2")
     try:
@@ -154,4 +159,41 @@ def test_sigterm_stops_the_engine_cleanly(sqlite_url: str, fakes: Fakes, tmp_pat
     report = json.loads(out)
     assert report["sent"] == 3 and report["channels"] == ["email", "sms"]
     assert outbox(c.engine, state=OutboxState.SENDING.value) == []
-    c.engine.dispose()
+
+
+def test_killed_while_sendgrid_holds_an_email_it_is_marked_for_attention_not_resent(
+    sqlite_url: str, fakes: Fakes, tmp_path: Path, real_clinic: Callable[[str], SmallClinic]
+) -> None:
+    c = real_clinic(sqlite_url)
+    patients.edit(c.ctx, c.ada.id or 0, preferred_channel=Channel.EMAIL)
+    book_many(c, 6, c.ada.id or 0)
+    first = _engine_process(sqlite_url, tmp_path, fakes, "--forever", "--batch", "2")
+    try:
+        _wait_for(lambda: len(fakes.emails()) >= 2)
+        before = len(fakes.emails())
+        fakes.sendgrid.hang_after_accept = True
+        _wait_for(lambda: len(fakes.emails()) > before)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate(timeout=30)
+    fakes.sendgrid.hang_after_accept = False
+    interrupted = outbox(c.engine, state=OutboxState.SENDING.value)
+
+    second = _engine_process(sqlite_url, tmp_path, fakes, "--once", "--json")
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    outcomes = {r["outbox_id"]: r["outcome"] for r in json.loads(out)["recovered"]}
+    assert set(outcomes) == {i.id for i in interrupted}
+    assert sorted(outcomes.values()) == [
+        "e-mail cannot be checked: marked for attention",
+        *["never handed to the vendor: back in the queue"] * (len(outcomes) - 1),
+    ]
+    references = Counter(m.reference for m in fakes.emails())
+    assert set(references.values()) == {1}  # nothing went twice
+    # the one SendGrid held had gone out; the rest went on restart: all six arrived
+    assert len(references) == 6
+    [item] = attention.list_open(c.ctx)  # only the one SendGrid held
+    assert item.kind == "uncertain_delivery"
+    assert outcomes[item.outbox_id or 0] == "e-mail cannot be checked: marked for attention"

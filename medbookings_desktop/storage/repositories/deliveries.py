@@ -23,7 +23,8 @@ OB = t.outbox
 DL = t.deliveries
 IN = t.inbound_messages
 
-SENDING = "sending"  # an attempt in flight
+CLAIMED = "claimed"  # in a batch this engine holds, not yet handed to the vendor
+SENDING = "sending"  # handed to the vendor: the call is in flight
 SENT = "sent"  # the vendor accepted it (email: as far as we can know)
 RETRY = "retry"  # a retryable error; the row waits for its next try
 FAILED = "failed"  # a permanent error on this channel
@@ -90,13 +91,17 @@ class DeliveryRepository:
                 channel=channel,
                 recipient=recipient,
                 engine=engine,
-                status=SENDING,
+                status=CLAIMED,
                 started_at=now,
                 updated_at=now,
             )
             .returning(DL.c.id)
         )
         return int(done.scalar_one())
+
+    def in_flight(self, delivery_id: int) -> None:
+        """The next call hands this attempt to the vendor (committed before the call)."""
+        self.conn.execute(update(DL).where(DL.c.id == delivery_id).values(status=SENDING))
 
     def defer(self, outbox_id: int, until: datetime, note: str | None = None) -> None:
         values: dict[str, Any] = {"state": OutboxState.PENDING.value, "next_try_at": until}
@@ -166,10 +171,11 @@ class DeliveryRepository:
     # -- attempts --------------------------------------------------------------------------
 
     def interrupted(self, kinds: Iterable[OutboxKind]) -> list[tuple[OutboxItem, Delivery]]:
-        """Rows in `sending` with their attempt in flight, locked for this transaction."""
+        """Rows in `sending` with their attempt (claimed or in flight), locked for this
+        transaction."""
         q = (
             select(OB, *[DL.c[c].label(f"d_{c}") for c in Delivery.__slots__])
-            .join(DL, and_(DL.c.outbox_id == OB.c.id, DL.c.status == SENDING))
+            .join(DL, and_(DL.c.outbox_id == OB.c.id, DL.c.status.in_([CLAIMED, SENDING])))
             .where(
                 OB.c.state == OutboxState.SENDING.value,
                 OB.c.kind.in_([k.value for k in kinds]),
@@ -187,7 +193,7 @@ class DeliveryRepository:
 
     def orphaned_sending(self, kinds: Iterable[OutboxKind]) -> list[int]:
         """Rows in `sending` with no attempt in flight (a crash between two writes)."""
-        live = select(DL.c.id).where(DL.c.outbox_id == OB.c.id, DL.c.status == SENDING)
+        live = select(DL.c.id).where(DL.c.outbox_id == OB.c.id, DL.c.status.in_([CLAIMED, SENDING]))
         q = select(OB.c.id).where(
             OB.c.state == OutboxState.SENDING.value,
             OB.c.kind.in_([k.value for k in kinds]),
@@ -221,7 +227,7 @@ class DeliveryRepository:
                 DL.c.started_at >= (sent_after or datetime(1970, 1, 1, tzinfo=UTC)),
                 DL.c.channel.in_(list(channels)),
                 DL.c.vendor_id.is_not(None),
-                DL.c.status.not_in([SENDING, RETRY, FAILED, UNKNOWN, *FINAL_STATUSES]),
+                DL.c.status.not_in([CLAIMED, SENDING, RETRY, FAILED, UNKNOWN, *FINAL_STATUSES]),
                 DL.c.updated_at <= checked_before,
             )
             .order_by(DL.c.updated_at)
