@@ -2,20 +2,23 @@
 happened (DESIGN invariant 4).
 
 One pass:
-1. Resolve attempts left in `sending` by an engine that died (its process is gone, or its
-   lease ran out): Twilio is asked whether the text went out (`find_sent`); an e-mail cannot
-   be looked up at SendGrid, so it is never sent twice blindly: it fails with a clear reason
-   and a "Needs attention" item ("may not have gone out: check, send again").
+1. Resolve attempts left behind by an engine that died (its process is gone, or its lease ran
+   out). An attempt only claimed, never handed to the vendor, goes straight back to the queue.
+   One in flight is looked up: Twilio is asked whether the text went out (`find_sent`) and it
+   is marked sent or sent again; an e-mail cannot be looked up at SendGrid, so it is never
+   sent twice blindly: it fails with a clear reason and a "Needs attention" item ("may not
+   have gone out: check, send again").
 2. Claim due rows in one write transaction (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's
    write lock), decide for each: superseded (a reminder whose visit started, a notice for a
    visit that is over or no longer active), deferred (quiet hours for texts, a paused
-   service), failed (no way to reach the person), or to send, by which channel; rows to send
+   service), failed (no way to reach the person), or to send, by which channel. Rows to send
    are marked `sending` (one more attempt, an attempt record naming this engine) and the
-   transaction commits BEFORE any vendor call.
-3. Send each claimed row and commit its outcome at once with its integration-log entry:
-   sent; retry later (exponential backoff with jitter, at least the vendor's Retry-After);
-   failed on this channel (the next channel the patient agreed to is tried, else the row
-   fails with a readable reason and a "Needs attention" item); credentials rejected (a
+   transaction commits; the messages are rendered after it, outside the write lock.
+3. Send each claimed row. Its attempt is marked in flight in the commit before the call (with
+   the previous row's outcome), and its outcome is committed at once with its integration-log
+   entry: sent; retry later (exponential backoff with jitter, at least the vendor's
+   Retry-After); failed on this channel (the next channel the patient agreed to is tried, else
+   the row fails with a readable reason and a "Needs attention" item); credentials rejected (a
    "Needs attention" item naming the service, which pauses it until resolved).
 4. Poll Twilio for the delivery status of sent texts, and for patient replies.
 
