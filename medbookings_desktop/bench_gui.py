@@ -181,10 +181,7 @@ def as_text(report: dict[str, Any]) -> list[str]:
     ]
     for key in ("startup_ms", "bare_qt_window_ms", "day_switch_ms", "typeahead_ms"):
         fig = report[key]
-        if fig is None:
-            lines.append(f"{key:20}{'n/a':>11}")
-        else:
-            lines.append(f"{key:20}{fig['median']:>11.1f}{fig['p95']:>11.1f}")
+        lines.append(f"{key:20}{fig['median']:>11.1f}{fig['p95']:>11.1f}")
     lines.append(f"{'startup_ratio':20}{report['startup_ratio']:>11.2f}")
     lines.append(f"{'rss_mb (peak)':20}{report['rss_mb']:>11.1f}")
     return lines
