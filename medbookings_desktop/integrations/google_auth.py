@@ -637,9 +637,95 @@ class GoogleAccounts:
         return revoked
 
 
+class CalendarLinkStore:
+    """LinkStore over the calendar_links table, one transaction per call.
+
+    A link turned to needs_reconnect opens a "Needs attention" item for the provider (as the
+    sync does when Google refuses the token); connecting again resolves it, so sync resumes.
+    Connects and disconnects are audited (account and calendar only, never a token).
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx  # services.context.Context
+
+    def read(self, provider_id: int) -> Link | None:
+        from medbookings_desktop.storage.repositories.calendars import CalendarRepository
+
+        with self.ctx.read() as uow:
+            row = CalendarRepository(uow.conn).link(provider_id)
+        if row is None:
+            return None
+        return Link(row.provider_id, row.state, row.account_email, row.calendar_id)
+
+    def save(self, link: Link) -> None:
+        from sqlalchemy import select
+
+        from medbookings_desktop.storage import tables as t
+        from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
+        from medbookings_desktop.storage.repositories.calendars import CalendarRepository
+
+        ctx = self.ctx
+        now = ctx.now()
+        service = f"google:{link.provider_id}"
+        with ctx.write() as uow:
+            repo = CalendarRepository(uow.conn)
+            before = repo.link(link.provider_id)
+            repo.save_link(
+                link.provider_id,
+                link.state,
+                now,
+                account_email=link.account_email,
+                calendar_id=link.calendar_id,
+            )
+            attention = uow.attention
+            if link.state == NEEDS_RECONNECT:
+                if not attention.is_open(CREDENTIALS_REJECTED, service=service):
+                    provider = uow.providers.get(link.provider_id)
+                    attention.add(
+                        CREDENTIALS_REJECTED,
+                        f"Google no longer accepts {provider.title} {provider.name}'s sign-in "
+                        "(expired or revoked). Calendar sync for them is paused: reconnect the "
+                        "account in Providers → Google Calendar.",
+                        now,
+                        service=service,
+                    )
+            elif link.state in (CONNECTED, DISCONNECTED):
+                # reconnected (sync resumes) or disconnected (nothing left to fix)
+                AI = t.attention_items
+                open_ids = uow.conn.scalars(
+                    select(AI.c.id).where(
+                        AI.c.kind == CREDENTIALS_REJECTED,
+                        AI.c.service == service,
+                        AI.c.resolved_at.is_(None),
+                    )
+                ).all()
+                for item_id in open_ids:
+                    attention.resolve(int(item_id), ctx.actor_name, now)
+            state_before = before.state if before else None
+            if state_before != link.state or (before and before.calendar_id != link.calendar_id):
+                ctx.audit(
+                    uow,
+                    f"google.{link.state}",
+                    "provider",
+                    link.provider_id,
+                    before=None
+                    if before is None
+                    else {"state": before.state, "calendar_id": before.calendar_id},
+                    after={
+                        "state": link.state,
+                        "account": link.account_email,
+                        "calendar_id": link.calendar_id,
+                    },
+                )
+            uow.commit()
+
+
 def desk_accounts(
-    settings: Any, store: LinkStore, *, env: Mapping[str, str] | None = None
+    settings: Any, store: LinkStore | Any, *, env: Mapping[str, str] | None = None
 ) -> GoogleAccounts:
     """The desk's GoogleAccounts from its settings, environment and keyring (reads the
-    keyring: call it at start-up or off the UI thread)."""
+    keyring: call it at start-up or off the UI thread). `store`: a LinkStore, or the
+    desk's Context for the calendar_links table."""
+    if not (hasattr(store, "read") and hasattr(store, "save")):
+        store = CalendarLinkStore(store)
     return GoogleAccounts(GoogleConfig.load(settings, env), store)

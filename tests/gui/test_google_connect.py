@@ -13,11 +13,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from medbookings_desktop.integrations.google_auth import (
     CONNECTED,
     DISCONNECTED,
     NEEDS_RECONNECT,
+    CalendarLinkStore,
     GoogleAccounts,
     GoogleConfig,
     Link,
@@ -25,6 +27,9 @@ from medbookings_desktop.integrations.google_auth import (
 )
 from medbookings_desktop.services import setup
 from medbookings_desktop.settings import KEYRING_SERVICE
+from medbookings_desktop.storage import tables as t
+from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
+from medbookings_desktop.storage.repositories.calendars import CalendarRepository
 from medbookings_desktop.ui.providers_view import ProvidersView
 from medbookings_desktop.ui.tasks import TaskRunner
 from tests.fakes.google_oauth_server import (
@@ -41,16 +46,19 @@ WAIT = 10_000
 
 
 class Links:
-    """The link store the view is given."""
+    """The calendar_links table as the test reads it: `links[pid]` through the real store."""
 
-    def __init__(self) -> None:
-        self.links: dict[int, Link] = {}
+    def __init__(self, store: CalendarLinkStore) -> None:
+        self.store = store
 
-    def read(self, provider_id: int) -> Link | None:
-        return self.links.get(provider_id)
-
-    def save(self, link: Link) -> None:
-        self.links[link.provider_id] = link
+    @property
+    def links(self) -> dict[int, Link]:
+        with self.store.ctx.read() as uow:
+            rows = CalendarRepository(uow.conn).links()
+        return {
+            r.provider_id: Link(r.provider_id, r.state, r.account_email, r.calendar_id)
+            for r in rows
+        }
 
 
 @dataclass
@@ -89,7 +97,8 @@ def desk(
     clinic = build_small_clinic(sqlite_url, clock)
     tasks = TaskRunner()
     browser = FakeBrowser()
-    links = Links()
+    store = CalendarLinkStore(clinic.ctx)
+    links = Links(store)
     config = GoogleConfig(
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
@@ -98,7 +107,7 @@ def desk(
         revoke_url=oauth_fake.revoke_url,
         api_url=oauth_fake.url,
     )
-    accounts = GoogleAccounts(config, links, opener=browser, timeout=20)
+    accounts = GoogleAccounts(config, store, opener=browser, timeout=20)
     with memory_keyring() as store:
         view = ProvidersView(clinic.ctx, tasks, setup.clinic_settings(clinic.ctx), google=accounts)
         qtbot.addWidget(view)
@@ -118,6 +127,12 @@ def _connect(qtbot: QtBot, desk: Desk) -> None:
     with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
         qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: box.dialog is None, timeout=WAIT)
+
+
+def _open_reconnect_items(desk: Desk) -> list[str | None]:
+    with desk.clinic.ctx.read() as uow:
+        items: Any = uow
+        return [i.service for i in items.attention.open_items() if i.kind == CREDENTIALS_REJECTED]
 
 
 def _port_closed(port: int) -> bool:
@@ -145,7 +160,7 @@ def test_connect_keeps_the_token_in_the_keyring_only_and_shows_the_calendars(
     assert box.calendar_combo.currentData() == ACCOUNT
     assert "(primary)" in box.calendar_combo.currentText()
     assert box.disconnect_button.isVisible() and not box.connect_button.isVisible()
-    assert desk.links.links[pid] == Link(pid, CONNECTED, ACCOUNT, ACCOUNT)
+    assert desk.links.links == {pid: Link(pid, CONNECTED, ACCOUNT, ACCOUNT)}
 
     token = desk.keyring.store[(KEYRING_SERVICE, refresh_token_key(pid))]
     assert list(desk.keyring.store) == [(KEYRING_SERVICE, refresh_token_key(pid))]
@@ -154,6 +169,14 @@ def test_connect_keeps_the_token_in_the_keyring_only_and_shows_the_calendars(
     assert _files_hold(tmp_path, token) == []
     home = Path(str(Path.cwd() / ".pytest-home"))
     assert not home.exists() or _files_hold(home, token) == []
+
+    with desk.clinic.engine.connect() as conn:
+        audit = conn.execute(
+            select(t.audit_log.c.action, t.audit_log.c.after).where(
+                t.audit_log.c.action.like("google.%")
+            )
+        ).all()
+    assert [(a.action, a.after["account"]) for a in audit] == [("google.connected", ACCOUNT)]
 
     # another calendar of the same account for this provider
     with qtbot.waitSignal(box.changed, timeout=WAIT):
@@ -250,6 +273,7 @@ def test_invalid_grant_shows_reconnect_and_reconnect_works(desk: Desk, qtbot: Qt
     with qtbot.waitSignal(box.shown, timeout=WAIT):
         box.reload()
     assert desk.links.links[pid].state == NEEDS_RECONNECT
+    assert _open_reconnect_items(desk) == [f"google:{pid}"]
     assert box.reconnect_button.isVisible()
     assert not box.connect_button.isVisible()
     assert "reconnect" in box.status.text()
@@ -258,6 +282,7 @@ def test_invalid_grant_shows_reconnect_and_reconnect_works(desk: Desk, qtbot: Qt
     with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
         qtbot.mouseClick(box.reconnect_button, Qt.MouseButton.LeftButton)
     assert desk.links.links[pid].state == CONNECTED
+    assert _open_reconnect_items(desk) == []  # sync for them resumes
     assert box.calendar_combo.isEnabled()
     assert not box.reconnect_button.isVisible()
 
@@ -279,7 +304,7 @@ def test_each_provider_has_their_own_link(desk: Desk, qtbot: QtBot) -> None:
 def test_without_a_client_id_connect_is_off(sqlite_url: str, clock: Clock, qtbot: QtBot) -> None:
     clinic = build_small_clinic(sqlite_url, clock)
     tasks = TaskRunner()
-    accounts = GoogleAccounts(GoogleConfig(client_id=""), Links())
+    accounts = GoogleAccounts(GoogleConfig(client_id=""), CalendarLinkStore(clinic.ctx))
     view = ProvidersView(clinic.ctx, tasks, setup.clinic_settings(clinic.ctx), google=accounts)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=WAIT):
