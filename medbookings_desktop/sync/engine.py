@@ -37,7 +37,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import update
@@ -263,7 +264,7 @@ class Engine:
                         now,
                         lambda: sender.find_sent(
                             d.recipient, d.started_at - timedelta(minutes=2), body
-                        ),  # type: ignore[attr-defined]
+                        ),
                     )
                     checked = True
                 except Exception:
@@ -543,6 +544,7 @@ class Engine:
     def _render_msg(self, item: OutboxItem, records: _Records, channel: str, to: str) -> Any:
         from medbookings_desktop.messaging.render import MessageFacts
 
+        assert records.patient is not None and records.appointment is not None
         old_start = item.payload.get("previous_start")
         offset = item.payload.get("offset_minutes")
         facts = MessageFacts(
@@ -556,10 +558,12 @@ class Engine:
             hours_before=int(offset) // 60 if offset else None,
         )
         overrides = records.templates
-        fn = self._render
-        if fn is None:
-            from medbookings_desktop.messaging.render import render as fn
-        msg = fn(item.kind.value, channel, facts, overrides=overrides or None)
+        if self._render is not None:
+            msg = self._render(item.kind.value, channel, facts, overrides=overrides or None)
+        else:
+            from medbookings_desktop.messaging.render import render
+
+            msg = render(item.kind.value, channel, facts, overrides=overrides or None)
         return replace(msg, to=to, reference=item.idempotency_key)
 
     # -- 3. send ---------------------------------------------------------------------------
@@ -789,11 +793,10 @@ class Engine:
         calls: list[CallRecord] = []
         results: list[tuple[int, str]] = []
         for d in todo:
-            assert d.vendor_id is not None
+            sid = d.vendor_id
+            assert sid is not None
             try:
-                status = self._call(
-                    calls, "twilio", "status", now, lambda d=d: twilio.status(d.vendor_id)
-                )
+                status = self._call(calls, "twilio", "status", now, partial(twilio.status, sid))
             except Exception:
                 break  # the next pass tries again
             results.append((d.id, str(status)))
@@ -847,9 +850,11 @@ class Engine:
 
     def context(self, actor_name: str) -> Context:
         """A service context for what the engine does on a patient's behalf (replies)."""
+        db = self.db
+        # SqlUnitOfWork is the services' UnitOfWork; storage is not typed against the protocol
         return Context(
-            write=lambda: SqlUnitOfWork(self.db),
-            read=lambda: SqlUnitOfWork(self.db, write=False),
+            write=lambda: cast(Any, SqlUnitOfWork(db)),
+            read=lambda: cast(Any, SqlUnitOfWork(db, write=False)),
             actor_id=None,
             actor_name=actor_name,
             clock=self.clock,
