@@ -79,7 +79,7 @@ class CalendarMachine(RuleBasedStateMachine):
         c = self.clinic
         service = c.video if video else c.consultation
         assert service.id and c.ada.id
-        try:
+        with suppress(DomainError):  # taken, or over something busy: the desk would be told
             booking.book(
                 c.ctx,
                 patient_id=c.ada.id,
@@ -89,8 +89,6 @@ class CalendarMachine(RuleBasedStateMachine):
                 location_id=None if video else c.london.id,
                 online=video,
             )
-        except DomainError:
-            pass  # taken, or over something busy: the desk would be told
         self.sync()
 
     @rule(data=st.data(), day=days, hour=hours)
