@@ -598,6 +598,11 @@ class GoogleAccounts:
             return LinkView(link, problem=exc.message)
         return LinkView(link, tuple(calendars))
 
+    def needs_reconnect(self) -> frozenset[int]:
+        """Providers whose link waits for a new sign-in (when the store can list them)."""
+        listing = getattr(self.store, "needing_reconnect", None)
+        return frozenset(listing()) if listing is not None else frozenset()
+
     def sign_in(self, provider_id: int) -> SignIn:
         return SignIn(self.config, provider_id, opener=self.opener, timeout=self.timeout)
 
@@ -656,6 +661,13 @@ class CalendarLinkStore:
         if row is None:
             return None
         return Link(row.provider_id, row.state, row.account_email, row.calendar_id)
+
+    def needing_reconnect(self) -> list[int]:
+        from medbookings_desktop.storage.repositories.calendars import CalendarRepository
+
+        with self.ctx.read() as uow:
+            rows = CalendarRepository(uow.conn).links(NEEDS_RECONNECT)
+        return [r.provider_id for r in rows]
 
     def save(self, link: Link) -> None:
         from sqlalchemy import select

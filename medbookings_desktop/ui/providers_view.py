@@ -57,7 +57,7 @@ from medbookings_desktop.domain.clinic import (
     TimeOff,
 )
 from medbookings_desktop.domain.errors import DomainError
-from medbookings_desktop.integrations.google_auth import GoogleAccounts
+from medbookings_desktop.integrations.google_auth import NEEDS_RECONNECT, GoogleAccounts
 from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.setup import ProviderSchedule
@@ -78,11 +78,30 @@ def _faded() -> Any:
 
 
 class ProvidersModel(QAbstractListModel):
-    """Every provider by name; inactive ones faded and marked so."""
+    """Every provider by name; inactive ones faded and marked so, and those whose Google
+    sign-in must be renewed marked "reconnect Google"."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._providers: list[Provider] = []
+        self._reconnect: frozenset[int] = frozenset()
+
+    def set_needs_reconnect(self, provider_ids: frozenset[int]) -> None:
+        if provider_ids == self._reconnect:
+            return
+        changed = provider_ids ^ self._reconnect
+        self._reconnect = frozenset(provider_ids)
+        for row, p in enumerate(self._providers):
+            if p.id in changed:
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    def needs_reconnect(self, provider_id: int | None) -> bool:
+        return provider_id in self._reconnect
+
+    @property
+    def reconnect_ids(self) -> frozenset[int]:
+        return self._reconnect
 
     def set_providers(self, providers: Sequence[Provider]) -> None:
         self.beginResetModel()
@@ -108,12 +127,18 @@ class ProvidersModel(QAbstractListModel):
             return None
         p = self._providers[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if p.active:
-                return p.display_name
-            return self.tr("{name} (inactive)").format(name=p.display_name)
+            name = p.display_name
+            if not p.active:
+                name = self.tr("{name} (inactive)").format(name=name)
+            if p.id in self._reconnect:
+                name = self.tr("{name} — reconnect Google").format(name=name)
+            return name
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             state = self.tr("takes appointments") if p.active else self.tr("inactive")
-            return f"{p.display_name} — {state}"
+            text = f"{p.display_name} — {state}"
+            if p.id in self._reconnect:
+                text += self.tr(" — Google Calendar sync paused: reconnect the account")
+            return text
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(p.colour)
         if role == Qt.ItemDataRole.ForegroundRole and not p.active:
@@ -374,7 +399,9 @@ class ProvidersView(QWidget):
         self.tabs.addTab(self.hours, self.tr("Weekly &hours"))
         self.tabs.addTab(self._extra_tab(), self.tr("E&xtra hours"))
         self.tabs.addTab(self._time_off_tab(), self.tr("&Time off"))
+        self._google = google
         self.google_box = GoogleCalendarBox(tasks, google, self)
+        self.google_box.shown.connect(self._google_shown)
         google_tab = QWidget(self)
         google_layout = QVBoxLayout(google_tab)
         google_layout.addWidget(self.google_box)
@@ -610,6 +637,22 @@ class ProvidersView(QWidget):
     def reload_providers(self) -> None:
         ctx = self._ctx
         self._tasks.run(lambda: setup.all_providers(ctx), self._fill_providers, self._show_error)
+        google = self._google
+        if google is not None and google.configured:
+            self._tasks.run(
+                google.needs_reconnect, self.model.set_needs_reconnect, self._show_error
+            )
+
+    def _google_shown(self) -> None:
+        view, pid = self.google_box.view, self._selected
+        if view is None or pid is None or view.link.provider_id != pid:
+            return
+        flagged = set(self.model.reconnect_ids)
+        if view.link.state == NEEDS_RECONNECT:
+            flagged.add(pid)
+        else:
+            flagged.discard(pid)
+        self.model.set_needs_reconnect(frozenset(flagged))
 
     def _fill_providers(self, providers: list[Provider]) -> None:
         keep = self._selected

@@ -265,7 +265,9 @@ def test_disconnect_revokes_the_token(desk: Desk, qtbot: QtBot) -> None:
     assert "revoked" in box.note.text()
 
 
-def test_invalid_grant_shows_reconnect_and_reconnect_works(desk: Desk, qtbot: QtBot) -> None:
+def test_invalid_grant_shows_reconnect_and_reconnect_works(
+    desk: Desk, qtbot: QtBot, qtmodeltester: Any
+) -> None:
     box = desk.view.google_box
     pid = desk.view.selected_provider_id or 0
     _connect(qtbot, desk)
@@ -278,13 +280,37 @@ def test_invalid_grant_shows_reconnect_and_reconnect_works(desk: Desk, qtbot: Qt
     assert not box.connect_button.isVisible()
     assert "reconnect" in box.status.text()
     assert not box.calendar_combo.isEnabled()
+    # the provider is marked in the list too
+    model = desk.view.model
+    row = model.row_of(pid)
+    assert "reconnect Google" in model.index(row).data()
+    assert "sync paused" in model.index(row).data(Qt.ItemDataRole.ToolTipRole)
+    qtmodeltester.check(model)
 
     with qtbot.waitSignals([box.changed, box.shown], timeout=WAIT):
         qtbot.mouseClick(box.reconnect_button, Qt.MouseButton.LeftButton)
     assert desk.links.links[pid].state == CONNECTED
     assert _open_reconnect_items(desk) == []  # sync for them resumes
+    assert "reconnect" not in model.index(row).data()
     assert box.calendar_combo.isEnabled()
     assert not box.reconnect_button.isVisible()
+
+
+def test_providers_needing_reconnect_are_marked_when_the_list_is_read(
+    desk: Desk, qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    pid = desk.clinic.dr_b.id or 0
+    CalendarLinkStore(desk.clinic.ctx).save(
+        Link(pid, NEEDS_RECONNECT, ACCOUNT, ACCOUNT)
+    )  # e.g. the sync was refused by Google on another desk
+    model = desk.view.model
+    with qtbot.waitSignal(model.dataChanged, timeout=WAIT):
+        desk.view.refresh()
+    assert model.reconnect_ids == {pid}
+    assert "reconnect Google" in model.index(model.row_of(pid)).data()
+    other = desk.clinic.dr_a.id or 0
+    assert "reconnect" not in model.index(model.row_of(other)).data()
+    qtmodeltester.check(model)
 
 
 def test_each_provider_has_their_own_link(desk: Desk, qtbot: QtBot) -> None:
