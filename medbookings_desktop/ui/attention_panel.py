@@ -169,6 +169,7 @@ class AttentionPanel(QWidget):
 
     def _show(self, items: list[AttentionItem]) -> None:
         self.model.set_items(items)
+        self.table.resizeRowsToContents()  # summaries wrap onto as many lines as they need
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
         self.count_changed.emit(len(items))

@@ -64,9 +64,9 @@ class FilterBar(QWidget):
         box = QComboBox(self)
         box.setAccessibleName(name)
         box.setToolTip(name)
-        # wide enough for a name, and the bar still fits a small window beside the docks
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        box.setMinimumContentsLength(6)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # as wide as its choices where there is room; a small window may squeeze it to this
+        box.setMinimumWidth(box.fontMetrics().averageCharWidth() * 8)
         label.setBuddy(box)
         layout.addWidget(label)
         layout.addWidget(box)
