@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -74,7 +75,13 @@ def connect(clinic: SmallClinic, fake: FakeGoogleCalendar, provider_id: int, cal
 
 
 def desk_sync(clinic: SmallClinic, fake: FakeGoogleCalendar, sleeps: Sleeps) -> CalendarSync:
-    config = CalendarSyncConfig(google_config(fake), timeout=5, sleep=sleeps, meet_poll_delay=0.5)
+    config = CalendarSyncConfig(
+        google_config(fake),
+        timeout=5,
+        sleep=sleeps,
+        meet_poll_delay=0.5,
+        poll_interval=timedelta(0),  # every pass reads (the tests' clock stands still)
+    )
     return CalendarSync(clinic.engine, config, clock=clinic.clock)
 
 

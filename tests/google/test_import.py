@@ -281,3 +281,33 @@ def test_two_desks_on_postgres_take_turns_per_calendar(
         assert desk_two.run_once().calendars == 1
     finally:
         clinic.engine.dispose()
+
+
+def test_a_calendar_read_recently_waits_unless_a_booking_is_waiting(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, sleeps: Sleeps, desk: CalendarSync
+) -> None:
+    desk.config.poll_interval = timedelta(minutes=1)
+    desk.run_once()
+    seen = len(gcal.requests)
+    assert desk.run_once().skipped_recent == 1
+    assert len(gcal.requests) == seen  # idle: no request at all
+    book(clinic)
+    report = desk.run_once()
+    assert report.inserted == 1
+    clinic.clock.advance(timedelta(seconds=61))
+    assert desk.run_once().calendars == 1
+    assert desk.run_once(force=True).calendars == 1
+
+
+def test_patient_names_only_when_the_clinic_turns_them_on(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    from dataclasses import replace
+
+    with clinic.ctx.write() as uow:
+        uow.settings.save_clinic(replace(uow.settings.clinic(), names_in_calendar=True))
+        uow.commit()
+    book(clinic)
+    desk.run_once()
+    [event] = gcal.live(CAL_A)
+    assert event["summary"] == "Ada Okafor — MedBookings"

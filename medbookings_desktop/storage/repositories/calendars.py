@@ -290,6 +290,21 @@ class CalendarRepository:
         )
         return [(int(r.id), r.appointment_id) for r in self.conn.execute(q)]
 
+    def due_targets(self, kinds: list[str], now: datetime) -> set[str]:
+        """The targets ("calendar:<provider id>") with calendar rows due now."""
+        OB = t.outbox
+        q = (
+            select(OB.c.target)
+            .where(
+                OB.c.state == "pending",
+                OB.c.kind.in_(kinds),
+                OB.c.due_at <= now,
+                (OB.c.next_try_at.is_(None)) | (OB.c.next_try_at <= now),
+            )
+            .distinct()
+        )
+        return {str(x) for x in self.conn.scalars(q)}
+
     def rows_done(self, ids: list[int], now: datetime, note: str | None = None) -> None:
         if ids:
             OB = t.outbox
