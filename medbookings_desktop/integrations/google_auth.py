@@ -25,7 +25,8 @@ import os
 import threading
 import webbrowser
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urljoin
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -538,6 +539,9 @@ class Link:
     state: str
     account_email: str = ""
     calendar_id: str = ""
+    # what the sync last recorded; not part of what a save changes
+    last_sync_at: datetime | None = field(default=None, compare=False)
+    last_error: str | None = field(default=None, compare=False)
 
 
 class LinkStore(Protocol):
@@ -660,7 +664,14 @@ class CalendarLinkStore:
             row = CalendarRepository(uow.conn).link(provider_id)
         if row is None:
             return None
-        return Link(row.provider_id, row.state, row.account_email, row.calendar_id)
+        return Link(
+            row.provider_id,
+            row.state,
+            row.account_email,
+            row.calendar_id,
+            last_sync_at=row.last_sync_at,
+            last_error=row.last_error,
+        )
 
     def needing_reconnect(self) -> list[int]:
         from medbookings_desktop.storage.repositories.calendars import CalendarRepository

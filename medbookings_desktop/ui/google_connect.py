@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -121,9 +122,18 @@ class GoogleCalendarBox(QGroupBox):
     problem = Signal(str)
 
     def __init__(
-        self, tasks: TaskRunner, accounts: GoogleAccounts | None, parent: QWidget | None = None
+        self,
+        tasks: TaskRunner,
+        accounts: GoogleAccounts | None,
+        parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
+        locale: QLocale | None = None,
     ) -> None:
+        """`zone` and `locale`: the clinic's, for the time of the last sync."""
         super().__init__(self.tr("Google Calendar"), parent)
+        self._zone = zone
+        self._locale = locale or QLocale()
         self._tasks = tasks
         # a sign-in can wait minutes for the browser: on its own thread, not the read pool's
         self.sign_in_tasks = TaskRunner(self)
@@ -148,6 +158,10 @@ class GoogleCalendarBox(QGroupBox):
         self.account = QLabel(self)
         self.account.setTextFormat(Qt.TextFormat.PlainText)
         self.account.setAccessibleName(self.tr("Google account"))
+        self.last_sync = QLabel(self)
+        self.last_sync.setTextFormat(Qt.TextFormat.PlainText)
+        self.last_sync.setWordWrap(True)
+        self.last_sync.setAccessibleName(self.tr("Last Google Calendar sync"))
         self.calendar_combo = QComboBox(self)
         self.calendar_combo.setAccessibleName(self.tr("Google calendar for this provider"))
         self.calendar_combo.setToolTip(
@@ -175,6 +189,8 @@ class GoogleCalendarBox(QGroupBox):
         calendar_label.setBuddy(self.calendar_combo)
         form.addRow(calendar_label, self.calendar_combo)
         self._calendar_label = calendar_label
+        self._sync_label = QLabel(self.tr("Last sync:"), self)
+        form.addRow(self._sync_label, self.last_sync)
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.reconnect_button)
@@ -245,7 +261,13 @@ class GoogleCalendarBox(QGroupBox):
         state = view.link.state if view else None
         connected = state in (CONNECTED, PAUSED)
         needs = state == NEEDS_RECONNECT
-        for w in (self.account, self.calendar_combo, self._calendar_label):
+        for w in (
+            self.account,
+            self.calendar_combo,
+            self._calendar_label,
+            self.last_sync,
+            self._sync_label,
+        ):
             w.setVisible(connected or needs)
         self.connect_button.setVisible(not connected and not needs)
         self.reconnect_button.setVisible(needs)
@@ -269,6 +291,7 @@ class GoogleCalendarBox(QGroupBox):
             return
         link = view.link
         self.account.setText(link.account_email or self.tr("(unknown account)"))
+        self.last_sync.setText(self._sync_text(link))
         self._fill_calendars(view)
         if needs:
             self.status.setText(
@@ -288,6 +311,23 @@ class GoogleCalendarBox(QGroupBox):
             self.status.setText(
                 self.tr("Not connected: bookings for this provider stay in the desk only.")
             )
+
+    def _sync_text(self, link: Link) -> str:
+        if link.last_sync_at is None:
+            text = self.tr("not yet")
+        else:
+            local = link.last_sync_at.astimezone(ZoneInfo(self._zone))
+            when = self._locale.toString(
+                QDateTime(
+                    QDate(local.year, local.month, local.day),
+                    QTime(local.hour, local.minute, local.second),
+                ),
+                QLocale.FormatType.ShortFormat,
+            )
+            text = self.tr("{when} ({zone})").format(when=when, zone=self._zone)
+        if link.last_error:
+            text = self.tr("{text}; last problem: {error}").format(text=text, error=link.last_error)
+        return text
 
     def _fill_calendars(self, view: LinkView) -> None:
         combo = self.calendar_combo

@@ -400,7 +400,9 @@ class ProvidersView(QWidget):
         self.tabs.addTab(self._extra_tab(), self.tr("E&xtra hours"))
         self.tabs.addTab(self._time_off_tab(), self.tr("&Time off"))
         self._google = google
-        self.google_box = GoogleCalendarBox(tasks, google, self)
+        self.google_box = GoogleCalendarBox(
+            tasks, google, self, zone=clinic.zone, locale=self._locale
+        )
         self.google_box.shown.connect(self._google_shown)
         google_tab = QWidget(self)
         google_layout = QVBoxLayout(google_tab)

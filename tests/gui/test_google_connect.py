@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +340,24 @@ def test_without_a_client_id_connect_is_off(sqlite_url: str, clock: Clock, qtbot
     assert "not set up" in view.google_box.status.text()
     tasks.shutdown()
     clinic.engine.dispose()
+
+
+def test_the_last_sync_is_shown_in_the_clinic_zone(desk: Desk, qtbot: QtBot) -> None:
+    box = desk.view.google_box
+    pid = desk.view.selected_provider_id or 0
+    _connect(qtbot, desk)
+    assert box.last_sync.text() == "not yet"
+    with desk.clinic.ctx.write() as uow:
+        work: Any = uow
+        repo = CalendarRepository(work.conn)
+        repo.record_sync(pid, datetime(2026, 6, 3, 8, 5, tzinfo=UTC))
+        repo.record_error(
+            pid, "Google is busy; trying again.", datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
+        )
+        uow.commit()
+    with qtbot.waitSignal(box.shown, timeout=WAIT):
+        box.reload()
+    text = box.last_sync.text()
+    assert "09:05" in text  # 08:05 UTC is 09:05 in London in June
+    assert "Europe/London" in text
+    assert "Google is busy" in text
