@@ -23,6 +23,7 @@ with a "Needs attention" item naming the provider. No patient data is logged.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import time
@@ -320,24 +321,38 @@ class CalendarSync:
                 uow.commit()
                 return
             before = repo.busy_ids(provider_id)
-            seen: set[str] = set()
-            active = [s.value for s in ACTIVE_STATUSES]
-            for busy in found.busy:
-                seen.add(busy.external_id)
-                if before.get(busy.external_id) == (busy.start, busy.end):
-                    continue
-                repo.put_busy(provider_id, busy.external_id, busy.start, busy.end)
-                report.busy_added += 1
-                for appt_id in repo.appointments_overlapping(
-                    provider_id, busy.start, busy.end, active
-                ):
-                    uow.attention.add(
-                        BUSY_OVER_BOOKING,
-                        f"Something new in the provider's Google Calendar overlaps appointment "
-                        f"#{appt_id} ({busy.start:%Y-%m-%d %H:%M} UTC): check the booking.",
-                        now,
-                        appointment_id=appt_id,
-                    )
+            latest = {b.external_id: b for b in found.busy}  # the last word on each event
+            seen = set(latest)
+            changed = [b for b in latest.values() if before.get(b.external_id) != (b.start, b.end)]
+            repo.add_busy_many(
+                provider_id,
+                [(b.external_id, b.start, b.end) for b in changed if b.external_id not in before],
+            )
+            for b in changed:
+                if b.external_id in before:
+                    repo.put_busy(provider_id, b.external_id, b.start, b.end)
+            report.busy_added += len(changed)
+            if changed:
+                spans = repo.appointment_spans(
+                    provider_id,
+                    min(b.start for b in changed),
+                    max(b.end for b in changed),
+                    [s.value for s in ACTIVE_STATUSES],
+                )
+                ends = [end for _, _, end in spans]
+                for b in changed:
+                    i = bisect.bisect_right(ends, b.start)
+                    while i < len(spans) and spans[i][1] < b.end:
+                        appt_id = spans[i][0]
+                        i += 1
+                        uow.attention.add(
+                            BUSY_OVER_BOOKING,
+                            "Something new in the provider's Google Calendar overlaps "
+                            f"appointment #{appt_id} ({b.start:%Y-%m-%d %H:%M} UTC): check the "
+                            "booking.",
+                            now,
+                            appointment_id=appt_id,
+                        )
             gone = [i for i in found.unbusy if i in before]
             if full:  # a full read names every event there is; the rest are gone
                 gone += [i for i in before if i not in seen and i not in gone]

@@ -235,6 +235,47 @@ class CalendarRepository:
                 )
             )
 
+    def add_busy_many(
+        self,
+        provider_id: int,
+        blocks: list[tuple[str, datetime, datetime]],
+        label: str = "Busy (Google)",
+        source: str = "google",
+    ) -> None:
+        if blocks:
+            self.conn.execute(
+                insert(t.busy_blocks),
+                [
+                    {
+                        "provider_id": provider_id,
+                        "start_at": start,
+                        "end_at": end,
+                        "label": label,
+                        "source": source,
+                        "external_id": external_id,
+                    }
+                    for external_id, start, end in blocks
+                ],
+            )
+
+    def appointment_spans(
+        self, provider_id: int, start: datetime, end: datetime, statuses: list[str]
+    ) -> list[tuple[int, datetime, datetime]]:
+        """(id, start, end) of the provider's appointments in these statuses overlapping
+        [start, end), by start (they never overlap one another, so by end too)."""
+        A = t.appointments
+        q = (
+            select(A.c.id, A.c.start_at, A.c.end_at)
+            .where(
+                A.c.provider_id == provider_id,
+                A.c.start_at < end,
+                A.c.end_at > start,
+                A.c.status.in_(statuses),
+            )
+            .order_by(A.c.start_at)
+        )
+        return [(int(r.id), r.start_at, r.end_at) for r in self.conn.execute(q)]
+
     def drop_busy(self, external_ids: list[str], source: str = "google") -> int:
         if not external_ids:
             return 0
