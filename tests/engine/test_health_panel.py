@@ -110,3 +110,45 @@ def test_engine_state_reaches_the_ui_thread_as_signals(qtbot) -> None:  # type: 
     with qtbot.waitSignal(signals.passFinished, timeout=5000):
         threading.Thread(target=lambda: signals.relay(RunnerState.IDLE, RunReport())).start()
     assert seen == ["idle"]
+
+
+def test_a_running_engine_reports_to_the_ui_thread(
+    small: SmallClinic,
+    sqlite_url: str,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    from medbookings_desktop.sync.runner import Runner
+    from medbookings_desktop.ui.health_panel import EngineSignals
+    from tests.engine.conftest import Fakes, make_engine
+    from tests.fakes.sendgrid_server import FakeSendGrid
+    from tests.fakes.twilio_server import FakeTwilio
+
+    fakes = Fakes(FakeSendGrid(), FakeTwilio())  # type: ignore[arg-type]
+    fakes.sendgrid.start()
+    fakes.twilio.start()
+    signals = EngineSignals()
+    states: list[str] = []
+    signals.stateChanged.connect(states.append)
+    runner = Runner(
+        lambda: make_engine(small, fakes),
+        database_url=sqlite_url,
+        interval=timedelta(minutes=1),
+        on_state=signals.relay,
+    )
+    try:
+        with qtbot.waitSignal(signals.passFinished, timeout=10_000):
+            runner.start()
+        booking.book(
+            small.ctx,
+            patient_id=small.ada.id or 0,
+            provider_id=small.dr_a.id or 0,
+            service_id=small.consultation.id or 0,
+            start=datetime(2026, 6, 2, 8, 0, tzinfo=UTC),
+        )
+        qtbot.waitUntil(lambda: len(fakes.texts()) == 1, timeout=10_000)
+    finally:
+        runner.stop()
+        fakes.sendgrid.stop()
+        fakes.twilio.stop()
+    qtbot.waitUntil(lambda: bool(states) and states[-1] == "stopped", timeout=5000)
+    assert "running" in states and "idle" in states
