@@ -162,6 +162,11 @@ class PlacesClient:
             self._base_url = base_url_from_env(_settings_base_url())
         return self._base_url.rstrip("/") + "/"
 
+    def use_key(self, api_key: str) -> None:
+        """Use `api_key` from now on (just stored in the keyring)."""
+        self._api_key = api_key
+        self._key_read = True
+
     @property
     def enabled(self) -> bool:
         return bool(self.api_key)

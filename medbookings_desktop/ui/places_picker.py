@@ -14,9 +14,20 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCompleter,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medbookings_desktop.integrations.google_places import (
+    PLACES_API_KEY,
     PlaceDetails,
     PlacesClient,
     PlacesError,
@@ -24,6 +35,7 @@ from medbookings_desktop.integrations.google_places import (
     Suggestion,
     new_session_token,
 )
+from medbookings_desktop.secrets import set_secret
 from medbookings_desktop.ui.tasks import TaskRunner
 
 PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -78,6 +90,14 @@ class PlacesPicker(QWidget):
         self.note.setWordWrap(True)
         self.note.setAccessibleName(self.tr("Address lookup"))
         self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.key_button = QPushButton(self.tr("Enter &key…"), self)
+        self.key_button.setAccessibleName(self.tr("Enter the Google Places API key"))
+        self.key_button.setToolTip(
+            self.tr("Turn address lookup on with a Google Places API key (kept in the keyring)")
+        )
+        self.key_button.clicked.connect(self.ask_key)
+        self.key_button.hide()
+        self.key_dialog: QInputDialog | None = None
 
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -88,7 +108,10 @@ class PlacesPicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
-        layout.addWidget(self.note)
+        row = QHBoxLayout()
+        row.addWidget(self.note, 1)
+        row.addWidget(self.key_button)
+        layout.addLayout(row)
         self._set_enabled(False, self.tr("Checking address lookup…"))
         if client is None:
             self._set_enabled(False, self._off_text())
@@ -116,10 +139,45 @@ class PlacesPicker(QWidget):
             self.state_changed.emit(on)
 
     def _checked(self, enabled: Any) -> None:
+        self.key_button.setVisible(not enabled)
         if enabled:
             self._set_enabled(True)
         else:
             self._set_enabled(False, self._off_text(self.tr("no Google Places API key")))
+
+    def ask_key(self) -> QInputDialog:
+        """Ask for the Places API key; it goes to the keyring, never to a file."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("Google Places API key"))
+        dialog.setLabelText(self.tr("API key for address lookup (Places API (New)):"))
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.setAccessibleName(self.tr("Google Places API key"))
+        dialog.textValueSelected.connect(self.set_key)
+        dialog.finished.connect(dialog.deleteLater)
+        self.key_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def set_key(self, key: str) -> None:
+        """Store `key` in the keyring (off the UI thread) and turn lookup on."""
+        client = self._client
+        key = key.strip()
+        if client is None or not key:
+            return
+
+        def job() -> bool:
+            set_secret(PLACES_API_KEY, key)
+            client.use_key(key)
+            return client.enabled
+
+        def failed(exc: BaseException) -> None:
+            # SecretsError's text is meant for a person (no keyring on this desk)
+            text = exc.message if isinstance(exc, PlacesError) else str(exc)
+            self.note.setText(text)
+            self.note.show()
+            self.failed.emit(text)
+
+        self._tasks.run(job, self._checked, failed)
 
     def _check_failed(self, exc: BaseException) -> None:
         self._set_enabled(False, self._off_text())

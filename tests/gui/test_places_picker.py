@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from medbookings_desktop.integrations.google_places import PLACES_API_KEY, PlacesClient
 from medbookings_desktop.secrets import set_secret
 from medbookings_desktop.services import clinic_admin, setup
+from medbookings_desktop.settings import KEYRING_SERVICE
 from medbookings_desktop.ui.settings_pages.locations import LocationsPage
 from medbookings_desktop.ui.tasks import TaskRunner
 from tests.fakes.google_places_server import API_KEY, FakePlaces
@@ -205,3 +206,30 @@ def test_no_network_turns_lookup_off_and_says_so(
         with qtbot.waitSignals([opened.page.saved, opened.page.loaded]):
             qtbot.mouseClick(opened.page.save_button, Qt.MouseButton.LeftButton)
     client.close()
+
+
+def test_entering_a_key_turns_lookup_on_and_keeps_the_key_in_the_keyring(
+    qtbot: QtBot,
+    clinic: SmallClinic,
+    places: FakePlaces,
+    keyring_store: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    qtlog: Any,
+) -> None:
+    monkeypatch.delenv("MEDBOOKINGS_GOOGLE_PLACES_API_KEY", raising=False)
+    monkeypatch.setenv("MEDBOOKINGS_GOOGLE_PLACES_URL", places.url)
+    for opened in _page(qtbot, clinic, "auto"):
+        picker = opened.page.places
+        assert not picker.enabled and picker.key_button.isVisible()
+        qtbot.mouseClick(picker.key_button, Qt.MouseButton.LeftButton)
+        dialog = picker.key_dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.setTextValue(API_KEY)
+        with qtbot.waitSignal(picker.state_changed, timeout=5000) as changed:
+            dialog.accept()
+        assert changed.args == [True]
+        assert picker.edit.isVisible() and not picker.key_button.isVisible()
+        assert keyring_store.store == {(KEYRING_SERVICE, PLACES_API_KEY): API_KEY}
+        with qtlog.disabled(), qtbot.waitSignal(picker.suggestions_shown) as shown:
+            qtbot.keyClicks(picker.edit, "Mare")
+        assert shown.args == [1]
