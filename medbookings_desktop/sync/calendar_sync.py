@@ -165,6 +165,19 @@ class CalendarSync:
         self.credentials = credentials or (lambda pid: credentials_for(config.google, pid))
         self.api_factory = api_factory or self._api
         self.clock = clock
+        # credentials per provider, kept across passes so an access token is reused until it
+        # expires (a new refresh token, after a reconnect, replaces them)
+        self._credentials: dict[int, Any] = {}
+
+    def _credentials_for(self, provider_id: int) -> Any:
+        fresh = self.credentials(provider_id)
+        kept = self._credentials.get(provider_id)
+        if kept is not None and getattr(kept, "refresh_token", None) == getattr(
+            fresh, "refresh_token", object()
+        ):
+            return kept
+        self._credentials[provider_id] = fresh
+        return fresh
 
     def _api(self, google: GoogleConfig, credentials: Any) -> CalendarApi:
         return CalendarApi(
@@ -243,7 +256,7 @@ class CalendarSync:
                 options = repo.clinic_option(OPTIONS_KEY)
                 known = {s.event_id: _known(s) for s in repo.statuses(link.calendar_id)}
             all_day = bool(isinstance(options, dict) and options.get("all_day_blocks"))
-            api = self.api_factory(self.config.google, self.credentials(provider_id))
+            api = self.api_factory(self.config.google, self._credentials_for(provider_id))
             events, token, full = self._read(api, provider_id, link.calendar_id, link.sync_token)
             report.events_read += len(events)
             report.full_reads += int(full)
@@ -262,6 +275,7 @@ class CalendarSync:
                 return
             self._export(api, provider_id, link.calendar_id, clinic, now, report)
         except NeedsReconnect as exc:
+            self._credentials.pop(provider_id, None)
             self._needs_reconnect(provider_id, exc.message, now)
             report.paused.append(provider_id)
         except CalendarError as exc:

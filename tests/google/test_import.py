@@ -311,3 +311,13 @@ def test_patient_names_only_when_the_clinic_turns_them_on(
     desk.run_once()
     [event] = gcal.live(CAL_A)
     assert event["summary"] == "Ada Okafor — MedBookings"
+
+
+def test_an_idle_pass_asks_google_once_per_calendar(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    book(clinic)
+    desk.run_once()
+    seen = len(gcal.requests)
+    report = desk.run_once(force=True)
+    assert report.requests == 1 and len(gcal.requests) == seen + 1  # the list; no new token
