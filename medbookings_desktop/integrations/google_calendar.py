@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from medbookings_desktop.integrations.google_auth import GoogleConfig, NeedsReconnect
 
@@ -104,6 +105,44 @@ def _reason(exc: Any) -> str:
     except Exception:
         pass
     return ""
+
+
+def batch_url(config: GoogleConfig) -> str:
+    """Where batches go: the client takes its batch address from the document's rootUrl, not
+    from api_endpoint, so the configured base is joined here."""
+    return urljoin(config.api_url.rstrip("/") + "/", "batch/calendar/v3")
+
+
+BATCH_LIMIT = 50
+
+
+def list_changes(
+    polls: list[tuple[int, CalendarApi, str, str]], url: str
+) -> dict[int, dict[str, Any] | None]:
+    """The first page of an incremental list for many calendars, in batched requests (50 a
+    request), each part with its own provider's credentials. By key: the answer, or None when
+    that part failed (the caller then syncs that calendar on its own, which maps the error)."""
+    from googleapiclient.http import BatchHttpRequest  # type: ignore[import-untyped]
+
+    out: dict[int, dict[str, Any] | None] = {}
+
+    def store(request_id: str, response: Any, exception: Any) -> None:
+        out[int(request_id)] = None if exception is not None else dict(response)
+
+    for first in range(0, len(polls), BATCH_LIMIT):
+        chunk = polls[first : first + BATCH_LIMIT]
+        batch = BatchHttpRequest(callback=store, batch_uri=url)
+        for key, api, calendar_id, token in chunk:
+            request = api.service.events().list(
+                calendarId=calendar_id,
+                syncToken=token,
+                singleEvents=True,
+                showDeleted=True,
+                maxResults=PAGE_SIZE,
+            )
+            batch.add(request, request_id=str(key))
+        chunk[0][1]._execute(batch)
+    return out
 
 
 class CalendarApi:

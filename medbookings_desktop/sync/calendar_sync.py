@@ -52,6 +52,8 @@ from medbookings_desktop.integrations.google_calendar import (
     NotFound,
     PreconditionFailed,
     RateLimited,
+    batch_url,
+    list_changes,
 )
 from medbookings_desktop.services.context import utc_now
 from medbookings_desktop.storage import tables as t
@@ -195,13 +197,15 @@ class CalendarSync:
 
     def run_once(self, now: datetime | None = None, *, force: bool = False) -> CalendarReport:
         """One pass over the connected calendars; `force` reads each one even if it was read
-        within the poll interval."""
+        within the poll interval. Calendars with nothing waiting to be written are asked
+        first in one batched request; only those that changed are then synced one by one."""
         now = now or self.clock()
         report = CalendarReport()
         with self._uow(write=False) as uow:
             repo = CalendarRepository(uow.conn)
             links = repo.links(CONNECTED)
             waiting = repo.due_targets(CALENDAR_KINDS, now)
+        todo = []
         for link in links:
             if not link.calendar_id:
                 continue
@@ -212,37 +216,93 @@ class CalendarSync:
             if recent and not force and f"calendar:{link.provider_id}" not in waiting:
                 report.skipped_recent += 1
                 continue
-            with self._calendar_lock(link.calendar_id) as got:
-                if not got:
+            todo.append(link)
+        if not todo:
+            return report
+        with self._calendar_locks() as take:
+            mine = []
+            for link in todo:
+                if take(link.calendar_id):
+                    mine.append(link)
+                else:
                     report.skipped_locked += 1
-                    continue
+            idle = [
+                link
+                for link in mine
+                if link.sync_token and f"calendar:{link.provider_id}" not in waiting
+            ]
+            quiet = self._poll_batched(idle, now, report) if len(idle) > 1 else set()
+            for link in mine:
                 report.calendars += 1
-                self.sync_provider(link.provider_id, now, report)
+                if link.provider_id not in quiet:
+                    self.sync_provider(link.provider_id, now, report)
         return report
 
     @contextmanager
-    def _calendar_lock(self, calendar_id: str) -> Iterator[bool]:
-        """On PostgreSQL a session advisory lock per calendar, held on a connection of its own
-        for the whole reconcile (vendor calls happen outside any transaction)."""
+    def _calendar_locks(self) -> Iterator[Callable[[str], bool]]:
+        """On PostgreSQL session advisory locks, one per calendar, held on a connection of
+        this pass's own until it ends (vendor calls happen outside any transaction); while
+        another desk's pass holds one, `take` says False."""
         if self.db.dialect.name != "postgresql":
-            yield True
+            yield lambda calendar_id: True
             return
-        key = _lock_key(calendar_id)
+        held: list[int] = []
         with self.db.connect() as conn:
-            got = bool(
-                conn.scalar(
-                    text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": LOCK_CLASS, "k": key}
+
+            def take(calendar_id: str) -> bool:
+                key = _lock_key(calendar_id)
+                got = bool(
+                    conn.scalar(
+                        text("SELECT pg_try_advisory_lock(:c, :k)"), {"c": LOCK_CLASS, "k": key}
+                    )
                 )
-            )
-            conn.commit()
-            try:
-                yield got
-            finally:
+                conn.commit()
                 if got:
+                    held.append(key)
+                return got
+
+            try:
+                yield take
+            finally:
+                for key in held:
                     conn.execute(
                         text("SELECT pg_advisory_unlock(:c, :k)"), {"c": LOCK_CLASS, "k": key}
                     )
-                    conn.commit()
+                conn.commit()
+
+    def _poll_batched(self, links: list[Any], now: datetime, report: CalendarReport) -> set[int]:
+        """Ask every idle calendar for changes since its token in batched requests; those
+        with none keep the new token and count as synced. Any trouble: none are quiet, each
+        calendar is then synced on its own (which sorts the error out)."""
+        apis: dict[int, CalendarApi] = {}
+        try:
+            polls = []
+            for link in links:
+                api = self.api_factory(self.config.google, self._credentials_for(link.provider_id))
+                apis[link.provider_id] = api
+                polls.append((link.provider_id, api, link.calendar_id, str(link.sync_token)))
+            answers = list_changes(polls, batch_url(self.config.google))
+        except (CalendarError, NeedsReconnect) as exc:
+            log.info("a batched calendar poll failed (%s); polling one by one", type(exc).__name__)
+            return set()
+        finally:
+            for api in apis.values():
+                report.requests += api.calls
+                api.close()
+        quiet: dict[int, str] = {}
+        for pid, answer in answers.items():
+            if answer and not answer.get("items") and not answer.get("nextPageToken"):
+                token = answer.get("nextSyncToken")
+                if token:
+                    quiet[pid] = str(token)
+        if quiet:
+            with self._uow() as uow:
+                repo = CalendarRepository(uow.conn)
+                for pid, token in quiet.items():
+                    repo.set_sync_token(pid, token)
+                    repo.record_sync(pid, now)
+                uow.commit()
+        return set(quiet)
 
     def sync_provider(self, provider_id: int, now: datetime, report: CalendarReport) -> None:
         api: CalendarApi | None = None

@@ -24,7 +24,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.parser import BytesParser
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -279,7 +281,50 @@ class FakeGoogleCalendar(FakeGoogleOAuth):
             body["error"]["errors"] = [{"domain": "global", "reason": reason, "message": message}]
         return Response(status, body)
 
+    def _batch(self, request: Request) -> Response:
+        """multipart/mixed: each part an HTTP request, answered through the same checks and
+        routes as on its own; the answer's parts name the parts asked (Content-ID)."""
+        ctype = _header(request, "Content-Type")
+        if not ctype.startswith("multipart/mixed"):
+            return self._error(400, "a batch is multipart/mixed")
+        message = BytesParser().parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + request.body
+        )
+        parts = message.get_payload()
+        if not isinstance(parts, list) or not 0 < len(parts) <= 50:
+            return self._error(400, "a batch holds 1 to 50 requests")
+        self.calls["batch"] = self.calls.get("batch", 0) + 1
+        boundary = "batch_fake_answer"
+        out: list[bytes] = []
+        for part in parts:
+            raw = part.get_payload(decode=False)
+            head, _, body = raw.replace("\r\n", "\n").partition("\n\n")
+            line, *header_lines = head.split("\n")
+            method, target, _version = line.split(" ", 2)
+            headers = dict(h.split(": ", 1) for h in header_lines if h)
+            path, _, query = target.partition("?")
+            sub = Request(method, path, query, headers, body.encode())
+            answer = self.handle(sub)
+            assert isinstance(answer, Response), "no hanging inside a batch"
+            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+            reason = HTTPStatus(answer.status).phrase
+            out.append(
+                f"--{boundary}\r\nContent-Type: application/http\r\n"
+                f"Content-ID: <response-{part['Content-ID'][1:-1]}>\r\n\r\n"
+                f"HTTP/1.1 {answer.status} {reason}\r\n"
+                f"Content-Type: application/json; charset=UTF-8\r\n"
+                f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                + payload
+                + b"\r\n"
+            )
+        out.append(f"--{boundary}--\r\n".encode())
+        return Response(
+            200, b"".join(out), {"Content-Type": f"multipart/mixed; boundary={boundary}"}
+        )
+
     def route(self, request: Request) -> Response:
+        if request.method == "POST" and request.path == "/batch/calendar/v3":
+            return self._batch(request)
         if not request.path.startswith(BASE) or request.path.endswith("/calendarList"):
             return super().route(request)
         auth = _header(request, "Authorization")

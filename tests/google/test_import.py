@@ -321,3 +321,38 @@ def test_an_idle_pass_asks_google_once_per_calendar(
     seen = len(gcal.requests)
     report = desk.run_once(force=True)
     assert report.requests == 1 and len(gcal.requests) == seen + 1  # the list; no new token
+
+
+def test_thirty_idle_calendars_cost_one_batched_request(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    from medbookings_desktop.domain.clinic import Provider
+    from medbookings_desktop.services import setup
+    from tests.google.conftest import connect
+
+    calendars = {}
+    for i in range(29):
+        provider = setup.save_provider(
+            clinic.ctx,
+            Provider(name=f"Locum {i:02d}", title="Dr", location_ids=frozenset({clinic.london.id})),
+        )
+        assert provider.id
+        calendars[provider.id] = f"locum{i:02d}@example.org"
+        connect(clinic, gcal, provider.id, calendars[provider.id])
+    first = desk.run_once()
+    assert first.calendars == 30 and first.errors == 0
+    seen = len(gcal.requests)
+    idle = desk.run_once(force=True)
+    assert idle.calendars == 30 and idle.errors == 0
+    assert idle.requests == 1
+    outer = [r for r in gcal.requests[seen:] if r.path == "/batch/calendar/v3"]
+    assert len(outer) == 1, [r.path for r in gcal.requests[seen:]]
+
+    # one calendar changed: the batch, then that calendar read on its own
+    some_provider, some_calendar = next(iter(calendars.items()))
+    gcal.outside_insert(some_calendar, outside(NINE + timedelta(days=1)))
+    changed = desk.run_once(force=True)
+    assert changed.errors == 0 and changed.busy_added == 1
+    assert gcal.count("batch") == 2
+    [block] = rows(clinic, t.busy_blocks)
+    assert block.provider_id == some_provider
