@@ -356,6 +356,18 @@ class SignIn:
             ) from None
         except RequestException:
             raise GoogleAuthError("Could not reach Google to finish the sign-in.") from None
+        except Warning as changed:
+            # oauthlib raises (not warns) when the scopes granted differ from those asked:
+            # more (earlier grants, include_granted_scopes) is fine, fewer (a box left
+            # unticked on Google's consent page) is not
+            granted = set(getattr(changed, "new_scope", None) or ())
+            token = getattr(changed, "token", None)
+            if token is None or not set(SCOPES) <= granted:
+                raise GoogleAuthError(
+                    "Google was not allowed to share the calendar. Connect again and tick "
+                    "every box on Google's page, so bookings can be written and calendars listed."
+                ) from None
+            flow.oauth2session.token = token
         refresh_token = flow.credentials.refresh_token
         if not refresh_token:
             raise GoogleAuthError(

@@ -86,6 +86,9 @@ class FakeGoogleOAuth(FakeVendor):
         ]
         self.page_size = 2
         self.deny_next = False
+        # the scope the token endpoint says it granted (None: what was asked), as when the
+        # person leaves a box unticked on the consent page or had granted more before
+        self.granted_scope: str | None = None
         self.problems: list[str] = []  # what a request got wrong, for the test to assert empty
         self._ids = itertools.count(1)
 
@@ -208,7 +211,7 @@ class FakeGoogleOAuth(FakeVendor):
                     "access_token": access,
                     "expires_in": 3599,
                     "refresh_token": refresh,
-                    "scope": grant.scope,
+                    "scope": self.granted_scope or grant.scope,
                     "token_type": "Bearer",
                 },
             )

@@ -187,3 +187,21 @@ def test_config_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.revoke_url.endswith("/revoke")
     assert config.calendar_endpoint == "http://127.0.0.1:1/calendar/v3/"
     assert "s3" not in repr(config)
+
+
+def test_a_scope_left_unticked_is_refused(
+    google_config: GoogleConfig, oauth_fake: FakeGoogleOAuth, keyring_store: MemoryKeyring
+) -> None:
+    oauth_fake.granted_scope = "https://www.googleapis.com/auth/calendar.events"
+    with pytest.raises(GoogleAuthError, match="tick every box"):
+        SignIn(google_config, 1, opener=FakeBrowser(), timeout=20).run()
+    assert keyring_store.store == {}
+
+
+def test_more_scopes_granted_than_asked_is_fine(
+    google_config: GoogleConfig, oauth_fake: FakeGoogleOAuth, keyring_store: MemoryKeyring
+) -> None:
+    oauth_fake.granted_scope = " ".join([*SCOPES, "https://www.googleapis.com/auth/calendar"])
+    result = SignIn(google_config, 1, opener=FakeBrowser(), timeout=20).run()
+    assert result.account_email == ACCOUNT
+    assert keyring_store.store[(KEYRING_SERVICE, refresh_token_key(1))]
