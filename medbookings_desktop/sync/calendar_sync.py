@@ -333,7 +333,7 @@ class CalendarSync:
             if found.refused:
                 report.refused += 1
                 return
-            self._export(api, provider_id, link.calendar_id, clinic, now, report)
+            self._export(api, provider_id, link.calendar_id, clinic, now, report, backfill=full)
         except NeedsReconnect as exc:
             self._credentials.pop(provider_id, None)
             self._needs_reconnect(provider_id, exc.message, now)
@@ -489,10 +489,24 @@ class CalendarSync:
         clinic: ClinicSettings,
         now: datetime,
         report: CalendarReport,
+        *,
+        backfill: bool = False,
     ) -> None:
+        """The outbox's calendar rows, the held events the desk has resolved, and after a full
+        read (a calendar just connected or chosen) the upcoming bookings it lacks."""
         with self._uow(write=False) as uow:
             repo = CalendarRepository(uow.conn)
             rows = repo.due_calendar_rows(f"calendar:{provider_id}", CALENDAR_KINDS, now)
+            missing = (
+                repo.unexported(
+                    provider_id,
+                    calendar_id,
+                    now - timedelta(days=1),
+                    [s.value for s in ACTIVE_STATUSES],
+                )
+                if backfill
+                else []
+            )
             held = [s for s in repo.statuses(calendar_id) if s.state == CONFLICT]
             still_open = self._open_appointments(uow, [s.appointment_id for s in held])
         by_appt: dict[int, list[int]] = {}
@@ -507,7 +521,7 @@ class CalendarSync:
             with self._uow() as uow:
                 CalendarRepository(uow.conn).rows_done(orphans, now, "no appointment")
                 uow.commit()
-        for appt_id in sorted(set(by_appt) | reverts):
+        for appt_id in sorted(set(by_appt) | reverts | set(missing)):
             row_ids = by_appt.get(appt_id, [])
             try:
                 self._export_one(

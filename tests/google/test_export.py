@@ -217,3 +217,26 @@ def test_a_failing_item_retries_later_without_stopping_the_others(
     assert report.patched == 1 and report.errors == 0
     times = sorted(plan.times_of(e, "UTC")[0] for e in gcal.live(CAL_A))  # type: ignore[index]
     assert times == [NINE + timedelta(hours=4), NINE + timedelta(hours=5)]
+
+
+def test_bookings_made_before_the_calendar_was_connected_are_written_once(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, keyring_store: object, sleeps: Sleeps
+) -> None:
+    from tests.google.conftest import connect, desk_sync
+
+    assert clinic.dr_a.id
+    first = book(clinic)
+    second = book(clinic, NINE + timedelta(days=1))
+    desk = desk_sync(clinic, gcal, sleeps)
+    assert desk.run_once().calendars == 0  # not connected: the rows wait
+    OB = t.outbox
+    # the rows are superseded or handled elsewhere; the calendar is chosen later
+    with clinic.ctx.write() as uow:
+        uow.conn.execute(OB.update().where(OB.c.kind.like("calendar_%")).values(state="sent"))
+        uow.commit()
+    connect(clinic, gcal, clinic.dr_a.id, CAL_A)
+    report = desk.run_once()
+    assert report.inserted == 2
+    ids = {plan.our_appointment(e) for e in gcal.live(CAL_A)}
+    assert ids == {first, second}
+    assert desk.run_once().inserted == 0

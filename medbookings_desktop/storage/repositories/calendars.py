@@ -301,6 +301,25 @@ class CalendarRepository:
         )
         return [int(i) for i in self.conn.scalars(q)]
 
+    def unexported(
+        self, provider_id: int, calendar_id: str, since: datetime, statuses: list[str]
+    ) -> list[int]:
+        """The provider's appointments from `since` on, in these statuses, with no event in
+        this calendar yet (bookings made before the calendar was connected or chosen)."""
+        A = t.appointments
+        known = select(CE.c.appointment_id).where(CE.c.calendar_id == calendar_id)
+        q = (
+            select(A.c.id)
+            .where(
+                A.c.provider_id == provider_id,
+                A.c.start_at >= since,
+                A.c.status.in_(statuses),
+                A.c.id.not_in(known),
+            )
+            .order_by(A.c.start_at)
+        )
+        return [int(i) for i in self.conn.scalars(q)]
+
     def set_meet_url(self, appointment_id: int, url: str) -> None:
         A = t.appointments
         self.conn.execute(update(A).where(A.c.id == appointment_id).values(meet_url=url))
