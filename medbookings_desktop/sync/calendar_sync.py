@@ -838,6 +838,35 @@ class CalendarSync:
             uow.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderSyncHealth:
+    provider_id: int
+    state: str
+    calendar_id: str
+    last_sync_at: datetime | None
+    last_error: str | None
+    pending_exports: int
+
+
+def sync_health(db: DbEngine) -> list[ProviderSyncHealth]:
+    """Per linked provider: the link's state, the last successful sync, the bookings waiting
+    to be written and the last error (the health panel and the providers view)."""
+    with SqlUnitOfWork(db, write=False) as uow:
+        repo = CalendarRepository(uow.conn)
+        pending = repo.pending_exports(CALENDAR_KINDS)
+        return [
+            ProviderSyncHealth(
+                link.provider_id,
+                link.state,
+                link.calendar_id,
+                link.last_sync_at,
+                link.last_error,
+                pending.get(link.provider_id, 0),
+            )
+            for link in repo.links()
+        ]
+
+
 def for_desk(db: DbEngine, settings: Any = None) -> CalendarSync:
     """The desk's calendar sync from its settings, the environment and the keyring (reads the
     keyring: build it on the engine's thread)."""

@@ -356,3 +356,17 @@ def test_thirty_idle_calendars_cost_one_batched_request(
     assert gcal.count("batch") == 2
     [block] = rows(clinic, t.busy_blocks)
     assert block.provider_id == some_provider
+
+
+def test_health_per_provider(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    from medbookings_desktop.sync.calendar_sync import sync_health
+
+    book(clinic)
+    [before] = sync_health(clinic.engine)
+    assert (before.state, before.pending_exports, before.last_sync_at) == ("connected", 1, None)
+    desk.run_once()
+    [after] = sync_health(clinic.engine)
+    assert after.pending_exports == 0 and after.last_sync_at == clinic.clock()
+    assert after.last_error is None

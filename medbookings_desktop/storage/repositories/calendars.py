@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from medbookings_desktop.storage import tables as t
 
@@ -135,6 +135,21 @@ class CalendarRepository:
             .where(CL.c.provider_id == provider_id)
             .values(last_error=error, updated_at=now)
         )
+
+    def pending_exports(self, kinds: list[str]) -> dict[int, int]:
+        """Calendar rows still waiting, by provider id (for the health panel)."""
+        OB = t.outbox
+        q = (
+            select(OB.c.target, func.count())
+            .where(OB.c.state == "pending", OB.c.kind.in_(kinds))
+            .group_by(OB.c.target)
+        )
+        out: dict[int, int] = {}
+        for target, count in self.conn.execute(q):
+            _, _, pid = str(target).partition(":")
+            if pid.isdigit():
+                out[int(pid)] = int(count)
+        return out
 
     # -- status --------------------------------------------------------------------------------
 
