@@ -240,3 +240,32 @@ def test_bookings_made_before_the_calendar_was_connected_are_written_once(
     ids = {plan.our_appointment(e) for e in gcal.live(CAL_A)}
     assert ids == {first, second}
     assert desk.run_once().inserted == 0
+
+
+def test_a_booking_moved_to_another_provider_leaves_one_calendar_for_the_other(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    from tests.google.conftest import CAL_B, connect
+
+    assert clinic.dr_b.id and clinic.checkup.id and clinic.ada.id and clinic.dr_a.id
+    connect(clinic, gcal, clinic.dr_b.id, CAL_B)
+    outcome = booking.book(
+        clinic.ctx,
+        patient_id=clinic.ada.id,
+        provider_id=clinic.dr_a.id,
+        service_id=clinic.checkup.id,
+        start=NINE + timedelta(hours=1),
+        location_id=clinic.london.id,
+    )
+    appt_id = outcome.appointment.id
+    assert appt_id
+    desk.run_once()
+    assert len(gcal.live(CAL_A)) == 1 and gcal.live(CAL_B) == []
+    booking.reschedule(
+        clinic.ctx, appt_id, start=NINE + timedelta(hours=1), provider_id=clinic.dr_b.id
+    )
+    report = desk.run_once()
+    assert report.errors == 0 and report.deleted == 1 and report.inserted == 1
+    assert gcal.live(CAL_A) == []
+    [event] = gcal.live(CAL_B)
+    assert event["id"] == plan.event_id_for(appt_id)
