@@ -838,6 +838,49 @@ class CalendarSync:
             uow.commit()
 
 
+def accept_outside_change(sync: CalendarSync, ctx: Any, appointment_id: int) -> str:
+    """The desk accepts what was done to a booking's event in Google: a move moves the
+    booking to the event's start (the checks of a reschedule apply: a DomainError says why
+    not), a deletion cancels it; then the booking's open "changed/deleted in Google" items are
+    resolved. Blocking (one Google read): run it off the UI thread. Returns what was done:
+    "moved", "cancelled" or "unchanged"."""
+    from medbookings_desktop.services import attention, booking
+
+    with SqlUnitOfWork(sync.db, write=False) as uow:
+        rows = [
+            r
+            for r in CalendarRepository(uow.conn).status_for(appointment_id)
+            if r.state == CONFLICT
+        ]
+        appt = uow.appointments.get(appointment_id)
+    if not rows:
+        return "unchanged"
+    row = rows[0]
+    api = sync.api_factory(sync.config.google, sync._credentials_for(row.provider_id))
+    try:
+        try:
+            event: dict[str, Any] | None = api.get(row.calendar_id, row.event_id)
+        except (NotFound, Gone):
+            event = None
+    finally:
+        api.close()
+    times = (
+        None if event is None or event.get("status") == "cancelled" else plan.times_of(event, "UTC")
+    )
+    done = "unchanged"
+    if times is None:
+        if appt.status != Status.CANCELLED:
+            booking.cancel(ctx, appointment_id, reason="deleted in Google Calendar")
+            done = "cancelled"
+    elif times[0] != appt.start:
+        booking.reschedule(ctx, appointment_id, start=times[0])
+        done = "moved"
+    for item in attention.list_open(ctx):
+        if item.appointment_id == appointment_id and item.kind in HELD_KINDS:
+            attention.resolve(ctx, item.id)
+    return done
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderSyncHealth:
     provider_id: int

@@ -370,3 +370,37 @@ def test_health_per_provider(
     [after] = sync_health(clinic.engine)
     assert after.pending_exports == 0 and after.last_sync_at == clinic.clock()
     assert after.last_error is None
+
+
+def test_the_desk_accepts_a_move_or_a_deletion_made_in_google(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync
+) -> None:
+    from medbookings_desktop.sync.calendar_sync import accept_outside_change
+
+    moved_id = book(clinic)
+    deleted_id = book(clinic, NINE + timedelta(hours=2))
+    desk.run_once()
+    gcal.outside_patch(
+        CAL_A,
+        plan.event_id_for(moved_id),
+        {
+            "start": {"dateTime": "2026-06-01T14:00:00+01:00"},
+            "end": {"dateTime": "2026-06-01T14:30:00+01:00"},
+        },
+    )
+    gcal.outside_delete(CAL_A, plan.event_id_for(deleted_id))
+    desk.run_once()
+    assert len(open_items(clinic)) == 2
+    assert accept_outside_change(desk, clinic.ctx, moved_id) == "moved"
+    assert accept_outside_change(desk, clinic.ctx, deleted_id) == "cancelled"
+    assert open_items(clinic) == []
+    [moved] = rows(clinic, t.appointments, t.appointments.c.id == moved_id)
+    assert moved.start_at == datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+    [deleted] = rows(clinic, t.appointments, t.appointments.c.id == deleted_id)
+    assert deleted.status == "cancelled"
+    report = desk.run_once()
+    assert report.errors == 0 and report.conflicts == 0
+    [event] = gcal.live(CAL_A)
+    assert plan.times_of(event, "UTC")[0] == moved.start_at  # type: ignore[index]
+    assert rows(clinic, t.calendar_events, t.calendar_events.c.state == "conflict") == []
+    assert open_items(clinic) == []
