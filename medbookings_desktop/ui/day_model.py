@@ -8,9 +8,10 @@ task helper; the model is only ever changed on the UI thread, when a load's resu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -138,6 +139,9 @@ class CalendarModel(QAbstractTableModel):
         self._cells: list[list[AgendaLine]] = []
         self._rows = 0
         self._latest = 0  # the newest load asked for; older results are dropped
+        # the days either side of the one shown, read ahead so that stepping shows at once
+        self._ahead: dict[date, tuple[float, DayData]] = {}
+        self._ahead_generation = 0
 
     # -- loading (subclasses say what to fetch) ----------------------------------------------
 
@@ -151,10 +155,19 @@ class CalendarModel(QAbstractTableModel):
     def _line_key(self, line: AgendaLine) -> Any:
         return line.appointment.provider_id
 
+    # how far a step goes (a day, or a week), for reading the neighbours ahead
+    STEP = timedelta(days=1)
+    AHEAD_FRESH_S = 60.0
+
     def load(self, on: date) -> None:
-        """Read `on` in the background; the model changes when the result arrives."""
+        """Read `on` in the background; the model changes when the result arrives. A day read
+        ahead shows at once, and is read again behind it in case it changed meanwhile."""
         self._latest += 1
         request, ctx, fetch = self._latest, self._ctx, self._fetcher()  # values, not the model
+        ahead = self._ahead.pop(on, None)
+        if ahead is not None and time.monotonic() - ahead[0] < self.AHEAD_FRESH_S:
+            self._show(ahead[1])
+            self.loaded.emit()
         self._tasks.run(
             lambda: fetch(ctx, on),
             lambda data: self._apply(request, data),
@@ -163,14 +176,37 @@ class CalendarModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Read the shown day again; changes come in place, keeping selection and scroll."""
+        self.forget_ahead()  # something changed: what was read ahead may be out of date
         if self._data.on != date.min:
             self.load(self._data.on)
+
+    def forget_ahead(self) -> None:
+        self._ahead.clear()
+        self._ahead_generation += 1
 
     def _apply(self, request: int, data: DayData) -> None:
         if request != self._latest:
             return
         self._show(data)
+        self._read_ahead(data.on)  # asked before `loaded`, whose receivers may close the desk
         self.loaded.emit()
+
+    def _read_ahead(self, on: date) -> None:
+        """The previous and next step, on the pool, kept for the next Alt+Left / Alt+Right."""
+        ctx, fetch, generation = self._ctx, self._fetcher(), self._ahead_generation
+        wanted = {on - self.STEP, on + self.STEP}
+        for stale in set(self._ahead) - wanted:
+            del self._ahead[stale]
+        for neighbour in wanted - set(self._ahead):
+
+            def read(day: date = neighbour) -> DayData:
+                return fetch(ctx, day)
+
+            def keep(data: DayData, day: date = neighbour) -> None:
+                if generation == self._ahead_generation:
+                    self._ahead[day] = (time.monotonic(), data)
+
+            self._tasks.run(read, keep, lambda _exc: None)
 
     def _failed(self, request: int, exc: BaseException) -> None:
         if request == self._latest:

@@ -714,8 +714,12 @@ class DayView(QAbstractItemView):
             self._paint_shades(painter, shades, ("outside", "time_off"))
             self._paint_grid(painter, model)
             self._paint_shades(painter, shades, ("break", "busy"))
-            for column in range(model.columnCount()):
-                for row in range(len(model.lines_in(column))):
+            if self._tile_rects is None:
+                self._tile_rects = self._lay_out_tiles()
+            # only the tiles the repaint exposes (the grid is laid out unscrolled)
+            exposed = event.rect().translated(self._hscroll(), self._vscroll())
+            for (row, column), rect in self._tile_rects.items():
+                if rect.intersects(exposed):
                     self._paint_tile(painter, model, model.index(row, column))
             self._paint_ghost(painter, model)
             self._paint_now_line(painter, model)

@@ -404,6 +404,8 @@ class MainWindow(QMainWindow):
             self._week_scroll = self.view.verticalScrollBar().value()
         self.calendar_stack.setCurrentWidget(self.week_view)
         self._set_nav_texts()
+        if chosen != self.week_model.provider_id:
+            self.week_model.forget_ahead()  # the weeks read ahead were another provider's
         self.week_model.provider_id = chosen
         self.show_day(self._day)
         self.week_view.setFocus()

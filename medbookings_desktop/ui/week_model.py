@@ -59,7 +59,11 @@ class WeekModel(CalendarModel):
         self.provider_id: int | None = None
         self.locale = QLocale()
 
+    STEP = timedelta(days=DAYS)
+
     def show_week(self, provider_id: int, any_day: date) -> None:
+        if provider_id != self.provider_id:
+            self.forget_ahead()  # the weeks read ahead were another provider's
         self.provider_id = provider_id
         self.load(week_start(any_day))
 
