@@ -21,6 +21,7 @@ from medbookings_desktop.domain.setup_spec import (
     ServiceSpec,
     SetupSpec,
 )
+from medbookings_desktop.services import setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.setup_file import SetupResult, apply_setup
 
@@ -29,8 +30,7 @@ MONDAY_TO_FRIDAY = (0, 1, 2, 3, 4)
 
 def needs_first_run(ctx: Context) -> bool:
     """True while the database holds no clinic: no clinic settings saved and no provider."""
-    with ctx.read() as uow:
-        return not uow.settings.is_set_up() and not uow.providers.list()
+    return not setup.is_set_up(ctx)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,13 @@ def clinic_settings(ctx: Context) -> ClinicSettings:
         return uow.settings.clinic()
 
 
+def is_set_up(ctx: Context) -> bool:
+    """Whether the database holds a clinic (saved settings or a provider): else the desk's
+    first run shows the set-up wizard."""
+    with ctx.read() as uow:
+        return uow.settings.is_set_up() or bool(uow.providers.list())
+
+
 def active_providers(ctx: Context) -> list[Provider]:
     """The providers taking appointments, as the desk's calendar shows them (by name)."""
     with ctx.read() as uow:

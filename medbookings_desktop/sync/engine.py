@@ -104,6 +104,7 @@ class RunReport:
     statuses: int = 0
     replies: int = 0
     more: bool = False  # a full batch was claimed: run again soon
+    calendars: dict[str, Any] | None = None  # the calendar sync's pass, when one ran
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +119,7 @@ class RunReport:
             "statuses_polled": self.statuses,
             "replies": self.replies,
             "more": self.more,
+            "calendars": self.calendars,
         }
 
     def merge(self, other: RunReport) -> None:
@@ -189,8 +191,10 @@ class Engine:
         rng: random.Random | None = None,
         identity: str | None = None,
         render: Callable[..., Any] | None = None,
+        calendars: Any = None,
     ) -> None:
         self.db = db
+        self.calendars = calendars  # a CalendarSync, when Google is set up on this desk
         self.channels = dict(channels)
         self.messaging = messaging or MessagingConfig()
         self.config = config or EngineConfig()
@@ -208,14 +212,22 @@ class Engine:
         now = (now or self.clock()).astimezone(UTC)
         report = RunReport()
         self.recover(now, report)
-        if not self.channels:
-            return report  # nothing to send with: rows wait for a desk that can
-        claims = self._claim(now, report)
-        self._send_all(claims, now, report)
-        if not self.stop_requested.is_set():
-            self._poll_statuses(now, report)
-            self._poll_replies(now, report)
+        if self.channels:  # else message rows wait for a desk that can send them
+            claims = self._claim(now, report)
+            self._send_all(claims, now, report)
+            if not self.stop_requested.is_set():
+                self._poll_statuses(now, report)
+                self._poll_replies(now, report)
+        if self.calendars is not None and not self.stop_requested.is_set():
+            self.sync_calendars(now, report)
         return report
+
+    def sync_calendars(self, now: datetime, report: RunReport, *, force: bool = False) -> None:
+        """The Google Calendar pass; its failures are its own (logged), never the messages'."""
+        try:
+            report.calendars = self.calendars.run_once(now, force=force).as_json()
+        except Exception:
+            log.exception("calendar sync pass failed")
 
     def _uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
@@ -925,4 +937,20 @@ def for_desk(db: DbEngine, desk: Any = None, *, config: EngineConfig | None = No
     from medbookings_desktop.sync.config import build_channels
 
     messaging = load_messaging_config(db, desk)
-    return Engine(db, build_channels(messaging), messaging=messaging, config=config)
+    return Engine(
+        db,
+        build_channels(messaging),
+        messaging=messaging,
+        config=config,
+        calendars=_calendar_sync(db, desk),
+    )
+
+
+def _calendar_sync(db: DbEngine, desk: Any) -> Any:
+    """The desk's Google Calendar sync when Google is set up here (client id known)."""
+    from medbookings_desktop.integrations.google_auth import GoogleConfig
+    from medbookings_desktop.sync import calendar_sync
+
+    if not GoogleConfig.load(desk).configured:
+        return None
+    return calendar_sync.for_desk(db, desk)

@@ -52,6 +52,7 @@ def run(runtime: Any) -> int:
     try:
         runtime.start_logging()
         ctx = runtime.ctx
+        ready = setup.is_set_up(ctx)
         clinic = setup.clinic_settings(ctx)
         label = database_label(runtime.url)
     except Exception as exc:
@@ -65,6 +66,10 @@ def run(runtime: Any) -> int:
             ),
         )
         return CANNOT_START
+    if not ready and not first_paint.wanted():
+        if not _first_run(ctx, runtime.app.engine):
+            return 0  # closed before a clinic was set up: nothing to show yet
+        clinic = setup.clinic_settings(ctx)
     window = MainWindow(
         ctx,
         database=label,
@@ -80,9 +85,48 @@ def run(runtime: Any) -> int:
         painted.painted.connect(first_paint.report_and_quit)
     # another desk's bookings and the engine's changes appear without a restart
     watcher = live_refresh.follow(window, runtime.url)
+    engine: list[Any] = []  # the background engine, started once the calendar is up
+    window.model.loaded.connect(
+        lambda: engine.append(_start_engine(window, runtime)),
+        Qt.ConnectionType.SingleShotConnection,
+    )
     window.show()
     try:
         return int(app.exec())
     finally:
         watcher.stop()
+        for runner in engine:
+            runner.stop()
         window.tasks.shutdown()
+
+
+def _first_run(ctx: Any, db: Any) -> bool:
+    """The set-up wizard on an empty database; True once a clinic (or the demo) is saved."""
+    from PySide6.QtWidgets import QDialog
+
+    from medbookings_desktop.ui.first_run import FirstRunWizard
+    from medbookings_desktop.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    try:
+        return bool(FirstRunWizard(ctx, tasks, db).exec() == QDialog.DialogCode.Accepted)
+    finally:
+        tasks.shutdown()
+
+
+def _start_engine(window: MainWindow, runtime: Any) -> Any:
+    """Messages, reminders, replies and calendars in the background, on a thread of their own;
+    its state goes to the status bar, and a booking made here wakes it."""
+    from medbookings_desktop.sync.engine import for_desk
+    from medbookings_desktop.sync.runner import Runner
+    from medbookings_desktop.ui.health_panel import EngineSignals
+
+    signals = EngineSignals(window)
+    signals.stateChanged.connect(window.set_engine_state)
+    db, settings = runtime.app.engine, runtime.settings
+    runner = Runner(
+        lambda: for_desk(db, settings), database_url=runtime.url, on_state=signals.relay
+    )
+    window.engine_runner = runner
+    runner.start()
+    return runner

@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self._desk_settings = desk_settings
         self._database_url = database_url
+        self.engine_runner: Any = None  # the background engine's runner, once started
+        self._google_accounts: Any = None
         self._settings = settings or QSettings(ORGANIZATION, APPLICATION)
         self.tasks = TaskRunner(self)
         self.clinic = clinic or setup.clinic_settings(ctx)
@@ -616,6 +618,7 @@ class MainWindow(QMainWindow):
         )
 
     def _changed(self, outcome: Outcome, change: str) -> None:
+        self.wake_engine()
         appt = outcome.appointment
         who = self._who(appt.id, appt.start)
         done = {
@@ -659,6 +662,7 @@ class MainWindow(QMainWindow):
         )
 
     def _moved(self, outcome: Outcome, who: str) -> None:
+        self.wake_engine()
         appt = outcome.appointment
         when = self.clinic_locale.toString(
             QDate(*self.model.local(appt.start).timetuple()[:3]), "ddd d MMM"
@@ -798,6 +802,8 @@ class MainWindow(QMainWindow):
         minute (waiting times move on, and an engine may run on another desk)."""
         self.walk_ins.reload()
         self.attention.reload()
+        self._add_health_dock()
+        self._read_google_accounts()
         timer = QTimer(self)
         timer.timeout.connect(self.attention.reload)
         timer.start(60_000)
@@ -807,6 +813,31 @@ class MainWindow(QMainWindow):
             self.walk_in_dock.show()
             self.walk_in_dock.raise_()
         self._waiting = waiting
+
+    def _read_google_accounts(self) -> None:
+        """The desk's Google sign-in (from the keyring, so off the UI thread), for the
+        providers view's Google Calendar tab."""
+        from medbookings_desktop.integrations.google_auth import desk_accounts
+
+        settings, ctx = self.desk_settings(), self._ctx
+
+        def found(accounts: Any) -> None:
+            self._google_accounts = accounts
+
+        self.tasks.run(lambda: desk_accounts(settings, ctx), found, lambda _exc: None)
+
+    def _add_health_dock(self) -> None:
+        """Each service's health (last success, errors, queue): a dock, closed by default."""
+        from medbookings_desktop.ui.health_panel import HealthPanel
+
+        self.health = HealthPanel(self._ctx, self.tasks, zone=self.clinic.zone, parent=self)
+        self.health_dock = self._dock(self.tr("Service health"), "health-dock", self.health)
+        self.tabifyDockWidget(self.attention_dock, self.health_dock)
+        self.health_dock.hide()
+        self.restoreDockWidget(self.health_dock)  # as the desk left it, if it was open
+        toggle = self.health_dock.toggleViewAction()
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.view_menu.addAction(toggle)
 
     def _attention_counted(self, count: int) -> None:
         self.attention_button.setText(
@@ -873,7 +904,13 @@ class MainWindow(QMainWindow):
             BookingDialog.reschedule(self._ctx, self.tasks, self.clinic, appointment_id, self)
         )
 
+    def wake_engine(self) -> None:
+        """A change here queued messages: the engine sends them now, not at its next tick."""
+        if self.engine_runner is not None:
+            self.engine_runner.wake()
+
     def _booked(self, outcome: Outcome, summary: str = "") -> None:
+        self.wake_engine()
         self.statusBar().showMessage(summary or self.tr("Booked."), 15_000)
         self._pending_select = outcome.appointment.id
         start = self.model.local(outcome.appointment.start).date()
@@ -916,7 +953,9 @@ class MainWindow(QMainWindow):
         if self._providers_view is None:
             from medbookings_desktop.ui.providers_view import ProvidersView
 
-            view = ProvidersView(self._ctx, self.tasks, self.clinic, self)
+            view = ProvidersView(
+                self._ctx, self.tasks, self.clinic, self, google=self._google_accounts
+            )
             view.open_my_day.connect(lambda pid, on: self.show_my_day(pid, on))
             view.changed.connect(self.refresh)
             view.refused.connect(self._show_problem)
@@ -1109,5 +1148,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main/colour_by", self.filter_bar.colour_by().value)
         self._settings.setValue("main/view", self.current_view_name())
         self._settings.sync()
+        if self._providers_view is not None:
+            self._providers_view.google_box.cancel_sign_in()  # a browser wait must not hold us
         self.tasks.shutdown()
         super().closeEvent(event)

@@ -84,3 +84,54 @@ def test_a_newer_database_is_refused_with_a_message_and_exit_2(
     finally:
         runtime.close()
     assert "newer MedBookings" in said[0]
+
+
+def test_an_empty_database_opens_the_first_run_wizard(tmp_path: Path, qtbot: QtBot) -> None:
+    from medbookings_desktop.ui.first_run import FirstRunWizard
+
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    met: list[object] = []
+
+    def close_wizard(wizard: object) -> None:
+        met.append(wizard)
+        assert isinstance(wizard, FirstRunWizard)
+        wizard.reject()
+
+    _when_shown(close_wizard)
+    runtime = Runtime(database_url=url, actor="desk")
+    try:
+        assert app.run(runtime) == 0  # closed before setting up: no window, nothing saved
+    finally:
+        runtime.close()
+    assert len(met) == 1
+    assert not [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ]
+
+
+def test_the_background_engine_starts_with_the_window_and_says_its_state(
+    sqlite_url: str, clock: Clock, qtbot: QtBot
+) -> None:
+    build_small_clinic(sqlite_url, clock).engine.dispose()
+    states: list[str] = []
+
+    def look() -> None:
+        # this test's window: the shown one (closed windows of earlier tests linger)
+        shown = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        runner = shown[0].engine_runner if shown else None
+        if runner is not None and runner.state.value != "stopped":
+            states.append(shown[0].engine_label.text())
+            shown[0].close()
+        else:
+            QTimer.singleShot(20, look)
+
+    QTimer.singleShot(0, look)
+    runtime = Runtime(database_url=sqlite_url, actor="desk")
+    try:
+        assert app.run(runtime) == 0
+    finally:
+        runtime.close()
+    # no vendor credentials on this desk: the engine runs and says messaging is not set up
+    assert states and states[0].startswith("Engine:")
