@@ -33,12 +33,7 @@ class WalkInRepo(Protocol):
 
 
 def _repo(uow: UnitOfWork) -> WalkInRepo:
-    own = getattr(uow, "walk_ins", None)
-    if own is not None:
-        return cast(WalkInRepo, own)
-    from medbookings_desktop.storage.repositories.walk_ins import WalkInRepository
-
-    return WalkInRepository(cast(Any, uow).conn)
+    return cast(WalkInRepo, cast(Any, uow).walk_ins)
 
 
 class _Joined:

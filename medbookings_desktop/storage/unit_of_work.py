@@ -22,6 +22,7 @@ from medbookings_desktop.storage.repositories.integration_log import Integration
 from medbookings_desktop.storage.repositories.outbox import OutboxRepository
 from medbookings_desktop.storage.repositories.patients import PatientRepository
 from medbookings_desktop.storage.repositories.schedule import ScheduleRepository
+from medbookings_desktop.storage.repositories.walk_ins import WalkInRepository
 
 CHANGES_CHANNEL = "medbookings_changes"
 
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
         self.attention = AttentionRepository(self.conn)
         self.deliveries = DeliveryRepository(self.conn)
         self.integration_log = IntegrationLogRepository(self.conn)
+        self.walk_ins = WalkInRepository(self.conn)
         return self
 
     def __exit__(
