@@ -14,7 +14,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from medbookings_desktop.bootstrap import open_app
@@ -106,7 +106,11 @@ def main() -> int:
     settle(window, 1000)
     save(window, folder, "providers-view")
 
-    window.show_my_day()
+    busiest = max(
+        window.model.columns(),
+        key=lambda c: len(window.model.lines_in(window.model.columns().index(c))),
+    )
+    window.show_my_day(busiest.provider_id)
     settle(window, 1000)
     save(window, folder, "my-day")
 
