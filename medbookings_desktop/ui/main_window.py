@@ -804,9 +804,9 @@ class MainWindow(QMainWindow):
         self.attention.reload()
         self._add_health_dock()
         self._read_google_accounts()
-        timer = QTimer(self)
-        timer.timeout.connect(self.attention.reload)
-        timer.start(60_000)
+        self._attention_timer = QTimer(self)
+        self._attention_timer.timeout.connect(self.attention.reload)
+        self._attention_timer.start(60_000)
 
     def _queue_read(self, waiting: int) -> None:
         if waiting > self._waiting and not self.walk_in_dock.isVisible():
@@ -1150,5 +1150,7 @@ class MainWindow(QMainWindow):
         self._settings.sync()
         if self._providers_view is not None:
             self._providers_view.google_box.cancel_sign_in()  # a browser wait must not hold us
+        for timer in self.findChildren(QTimer):
+            timer.stop()  # nothing more to refresh once the desk is closed
         self.tasks.shutdown()
         super().closeEvent(event)

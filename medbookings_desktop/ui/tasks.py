@@ -66,13 +66,18 @@ class TaskRunner(QObject):
         *,
         write: bool = False,
     ) -> int:
-        """Start `fn` on a pool thread; returns a token naming the job."""
+        """Start `fn` on a pool thread; returns a token naming the job. After shutdown nothing
+        starts and 0 is returned: a closing window's timers and watchers may still ask."""
         if self._closed:
-            raise RuntimeError("the task runner has shut down")
+            return 0
         token = next(self._tokens)
         self._pending[token] = (on_done, on_error)
         (self._writes if write else self._reads).start(_job(token, fn, self._relay))
         return token
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def busy(self) -> bool:
         return bool(self._pending)
