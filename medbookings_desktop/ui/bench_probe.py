@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -78,21 +77,6 @@ def timed(action: Callable[[], None], done: SignalInstance, painted_widget: QWid
     return seconds
 
 
-def peak_rss_mb() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    try:
-        import resource
-    except ImportError:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
-
-
 def day_switches(window: Any, rounds: int) -> list[float]:
     view = window.view.viewport()
     samples = []
@@ -142,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+    from medbookings_desktop.bench import current_peak_rss_mb
     from medbookings_desktop.bootstrap import open_app
     from medbookings_desktop.demo.names import LAST_NAMES
     from medbookings_desktop.services import setup
@@ -164,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "day_switch_s": day_switches(window, args.rounds),
     }
     report["typeahead_s"] = typeahead(window, desk.ctx, list(LAST_NAMES), args.rounds)
-    report["rss_mb"] = peak_rss_mb()
+    report["rss_mb"] = current_peak_rss_mb()
     window.close()
     desk.engine.dispose()
     del app
