@@ -4,8 +4,8 @@
 - import_10k_s: the first import of a calendar holding 10,000 events;
 - plan_10k_ms: planning the import of 10,000 events (calendar_plan.plan_import).
 
-`python -m tests.google.bench_google [--json]` prints them; `medbookings bench google` is meant
-to call `measure()` when the tests folder is at hand (the fake lives there).
+`medbookings bench google [--json] [--rounds N]` prints them from a source checkout (the fake
+lives in tests/fakes/); `python -m tests.google.bench_google` does the same.
 """
 
 from __future__ import annotations
