@@ -17,7 +17,9 @@ MAX_BYTES = 2560
 
 SENDGRID_API_KEY = "sendgrid.api_key"
 TWILIO_AUTH_TOKEN = "twilio.auth_token"
-KNOWN = (SENDGRID_API_KEY, TWILIO_AUTH_TOKEN)
+# the clinic's Vercel Blob read-write token: WhatsApp media (vCards) need a public URL
+VERCEL_BLOB_TOKEN = "vercel_blob.token"
+KNOWN = (SENDGRID_API_KEY, TWILIO_AUTH_TOKEN, VERCEL_BLOB_TOKEN)
 
 log = logging.getLogger(__name__)
 
