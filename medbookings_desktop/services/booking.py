@@ -1,4 +1,4 @@
-"""Book, move, cancel, and walk appointments through their day; undo a status change."""
+"""Book, move, cancel, and walk appointments through their day; undo a status change or a move."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from medbookings_desktop.domain.appointments import (
     Status,
     StatusChange,
 )
+from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import InvalidInput, InvalidTransition, Refused
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
 from medbookings_desktop.services.context import Context
@@ -29,6 +30,8 @@ class Outcome:
     appointment: Appointment
     queued: tuple[OutboxKind, ...] = field(default_factory=tuple)
     superseded: int = 0
+    # a move's appointment as it was before, so the desk can offer to undo the move
+    previous: Appointment | None = None
 
 
 def _queue(uow: UnitOfWork, items: list[OutboxItem], now: datetime) -> tuple[OutboxKind, ...]:
@@ -160,7 +163,66 @@ def reschedule(
         superseded = uow.outbox.supersede(appointment_id, messages.OUTDATED_BY_MOVE)
         queued = _queue(uow, messages.plan_moved(old, new, settings, now), now)
         uow.commit()
-    return Outcome(new, queued, superseded)
+    return Outcome(new, queued, superseded, previous=old)
+
+
+_TOLD = (OutboxState.SENDING, OutboxState.SENT)
+
+
+def _confirmation(appt: Appointment, settings: ClinicSettings, now: datetime) -> list[OutboxItem]:
+    return [
+        r for r in messages.plan_booked(appt, settings, now) if r.kind is OutboxKind.CONFIRMATION
+    ]
+
+
+def undo_reschedule(ctx: Context, move: Outcome) -> Outcome:
+    """Put a moved appointment back where it was, if nothing changed it since the move.
+
+    The patient hears of the way back only if they heard of the move; if they never heard of
+    the original time either (the move came before the confirmation went out), they get a
+    confirmation for it.
+    """
+    if move.previous is None or move.appointment.id is None:
+        raise InvalidInput("That change was not a move.", "appointment")
+    moved, before = move.appointment, move.previous
+    now = ctx.now()
+    with ctx.write() as uow:
+        settings = uow.settings.clinic()
+        current = uow.appointments.get(moved.id or -1)
+        if current.revision != moved.revision:
+            raise InvalidTransition(
+                f"Appointment #{current.id} changed again since it was moved; "
+                "the move cannot be undone."
+            )
+        back = current.moved(
+            before.start,
+            before.end,
+            provider_id=before.provider_id,
+            location_id=before.location_id,
+        )
+        service = uow.services.get(back.service_id)
+        provider = uow.providers.get(back.provider_id)
+        # the old slot may have been given away since; notice and horizon do not apply to it
+        check_bookable(uow, settings, back, service, provider, now=now, reinstating=True)
+        uow.appointments.update(back, now)
+        before_audit, after_audit = diff(snapshot(current), snapshot(back))
+        ctx.audit(uow, "undo:reschedule", "appointment", back.id, before_audit, after_audit)
+        told = [i for i in uow.outbox.for_appointment(back.id or -1) if i.state in _TOLD]
+        # the move's notice carries the revision the move gave the appointment in its key
+        move_key = f"{OutboxKind.CHANGE_NOTICE.value}:{back.id}:r{moved.revision}"
+        told_of_move = any(i.idempotency_key == move_key for i in told)
+        told_at_all = any(
+            i.kind in (OutboxKind.CONFIRMATION, OutboxKind.CHANGE_NOTICE) for i in told
+        )
+        superseded = uow.outbox.supersede(back.id or -1, messages.OUTDATED_BY_MOVE)
+        rows = messages.plan_moved(current, back, settings, now)
+        if not told_of_move:
+            rows = [r for r in rows if r.kind is not OutboxKind.CHANGE_NOTICE]
+            if not told_at_all:
+                rows[:0] = _confirmation(back, settings, now)
+        queued = _queue(uow, rows, now)
+        uow.commit()
+    return Outcome(back, queued, superseded, previous=current)
 
 
 def _change_status(
@@ -254,10 +316,15 @@ def undo_status_change(ctx: Context, appointment_id: int | None = None) -> Outco
                 [OutboxKind.CANCELLATION_NOTICE],
                 [OutboxState.SENDING, OutboxState.SENT],
             )
-            superseded = uow.outbox.supersede(new.id or -1, messages.OUTDATED_BY_REINSTATE)
-            queued = _queue(
-                uow, messages.plan_reinstated(new, settings, now, patient_was_told=told), now
+            # a cancel supersedes an unsent confirmation: then the patient hears of no time yet
+            heard = uow.outbox.any_in_states(
+                new.id or -1, [OutboxKind.CONFIRMATION, OutboxKind.CHANGE_NOTICE], _TOLD
             )
+            superseded = uow.outbox.supersede(new.id or -1, messages.OUTDATED_BY_REINSTATE)
+            rows = messages.plan_reinstated(new, settings, now, patient_was_told=told)
+            if not told and not heard:
+                rows[:0] = _confirmation(new, settings, now)
+            queued = _queue(uow, rows, now)
         elif new.status in UPCOMING_STATUSES:
             queued = _queue(uow, messages.reminders(new, settings, now), now)
         uow.commit()
