@@ -189,7 +189,9 @@ def undo_reschedule(ctx: Context, move: Outcome) -> Outcome:
     with ctx.write() as uow:
         settings = uow.settings.clinic()
         current = uow.appointments.get(moved.id or -1)
-        if current.revision != moved.revision:
+        # "still where the move put it", not "untouched": an undone check-in since is fine
+        where = (current.start, current.end, current.provider_id, current.location_id)
+        if where != (moved.start, moved.end, moved.provider_id, moved.location_id):
             raise InvalidTransition(
                 f"Appointment #{current.id} changed again since it was moved; "
                 "the move cannot be undone."

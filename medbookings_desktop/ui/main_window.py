@@ -140,6 +140,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("{clinic} — MedBookings").format(clinic=self.clinic.name))
         self._day = today or self.clinic_today()
         self._pending_select: int | None = None
+        # what Ctrl+Z undoes, newest last: a move (its Outcome) or a status change (the id)
+        self._undo_history: list[Outcome | int] = []
         self._scroll_pending = True
         self._week_scroll: int | None = None
 
@@ -238,10 +240,10 @@ class MainWindow(QMainWindow):
             # in the menu for the keys; the views handle the keys themselves
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.undo_action = self._action(
-            self.tr("&Undo status change"),
+            self.tr("&Undo"),
             QKeySequence.StandardKey.Undo,
-            self.undo_status_change,
-            tip=self.tr("Undo your last status change"),
+            self.undo_last_change,
+            tip=self.tr("Undo your last move or status change"),
         )
         # right-click on a tile offers what the keys do
         for view in (self.view, self.week_view):
@@ -597,14 +599,30 @@ class MainWindow(QMainWindow):
         if appointment_id is not None and self.reschedule_action.isEnabled():
             self.reschedule_requested.emit(appointment_id)
 
-    def undo_status_change(self) -> None:
+    def undo_last_change(self) -> None:
+        """Undo this desk's last move or status change; with none this session, the last status
+        change this user made (it is in the database, so it survives a restart)."""
         ctx = self._ctx
+        last = self._undo_history.pop() if self._undo_history else None
+        if isinstance(last, Outcome):
+            move = last
+            self.tasks.run(
+                lambda: booking.undo_reschedule(ctx, move),
+                lambda outcome: self._changed(outcome, "undo_move"),
+                self._refused,
+                write=True,
+            )
+            return
+        appointment_id = last
         self.tasks.run(
-            lambda: booking.undo_status_change(ctx),
+            lambda: booking.undo_status_change(ctx, appointment_id),
             lambda outcome: self._changed(outcome, "undo"),
             self._refused,
             write=True,
         )
+
+    def _remember(self, undoable: Outcome | int) -> None:
+        self._undo_history = [*self._undo_history[-19:], undoable]  # the last 20 are enough
 
     def _who(self, appointment_id: int | None, start: datetime) -> str:
         model = self.active_model()
@@ -628,8 +646,15 @@ class MainWindow(QMainWindow):
             "no_show": self.tr("Marked {who} as a no-show"),
             "cancel": self.tr("Cancelled {who} (Ctrl+Z brings it back)"),
             "undo": self.tr("Undone: {who} is {status} again"),
+            "undo_move": self.tr("Undone: {who} is back at {time}"),
         }[change]
-        message = done.format(who=who, status=status_word(appt.status).lower())
+        if change not in ("undo", "undo_move") and appt.id is not None:
+            self._remember(appt.id)
+        message = done.format(
+            who=who,
+            status=status_word(appt.status).lower(),
+            time=self.model.local(appt.start).strftime("%H:%M"),
+        )
         self.statusBar().showMessage(message, 10_000)
         self._pending_select = appt.id
         self.reload_calendar()
@@ -663,6 +688,7 @@ class MainWindow(QMainWindow):
 
     def _moved(self, outcome: Outcome, who: str) -> None:
         self.wake_engine()
+        self._remember(outcome)
         appt = outcome.appointment
         when = self.clinic_locale.toString(
             QDate(*self.model.local(appt.start).timetuple()[:3]), "ddd d MMM"
@@ -911,6 +937,8 @@ class MainWindow(QMainWindow):
 
     def _booked(self, outcome: Outcome, summary: str = "") -> None:
         self.wake_engine()
+        if outcome.previous is not None:  # the dialog's reschedule mode moved it
+            self._remember(outcome)
         self.statusBar().showMessage(summary or self.tr("Booked."), 15_000)
         self._pending_select = outcome.appointment.id
         start = self.model.local(outcome.appointment.start).date()

@@ -251,7 +251,7 @@ def test_a_tiles_context_menu_offers_the_status_changes(desk: Desk) -> None:
         "&No-show",
         "C&ancel appointment…",
         "&Reschedule…",
-        "&Undo status change",
+        "&Undo",
     ]
 
 

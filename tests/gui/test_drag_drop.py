@@ -228,3 +228,58 @@ def test_the_ghost_warns_before_a_drop_that_would_be_refused(desk: Desk, qtbot: 
     assert view.drop_warning() == "Outside working hours"  # Dr Berg starts at 10:00
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton)
+
+
+def test_ctrl_z_moves_a_dropped_appointment_back(desk: Desk, qtbot: QtBot) -> None:
+    window = desk.window
+    _ready(window, qtbot)
+    berg = desk.clinic.dr_b.id or 0
+    before = _start(desk, desk.ben_10)
+    with qtbot.waitSignal(window.model.loaded):
+        _drag(qtbot, window, desk.ben_10, _column_of(window, berg), 11, 30)
+    assert _start(desk, desk.ben_10) != before
+    with qtbot.waitSignal(window.model.loaded):
+        qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _start(desk, desk.ben_10) == before
+    assert window.model.find(desk.ben_10).column() == _column_of(window, before[1])
+    assert window.statusBar().currentMessage().startswith("Undone: Ben Adams")
+
+
+def test_undo_walks_back_a_check_in_and_a_move_newest_first(desk: Desk, qtbot: QtBot) -> None:
+    from medbookings_desktop.domain.appointments import Status
+    from tests.gui.test_day_view import _select, _status
+
+    window = desk.window
+    _ready(window, qtbot)
+    dr_a = desk.clinic.dr_a.id or 0
+    before = _start(desk, desk.ben_10)
+    with qtbot.waitSignal(window.model.loaded):
+        _drag(qtbot, window, desk.ben_10, _column_of(window, dr_a), 11)
+    _select(window, desk.ben_10)
+    with qtbot.waitSignal(window.model.loaded):
+        window.check_in_action.trigger()
+    assert _status(desk, desk.ben_10) is Status.ARRIVED
+
+    with qtbot.waitSignal(window.model.loaded):
+        window.undo_action.trigger()
+    assert _status(desk, desk.ben_10) is Status.BOOKED
+    assert _start(desk, desk.ben_10) == (datetime(2026, 6, 1, 10, 0, tzinfo=UTC), dr_a)
+    with qtbot.waitSignal(window.model.loaded):
+        window.undo_action.trigger()
+    assert _start(desk, desk.ben_10) == before
+
+
+def test_a_move_changed_since_cannot_be_undone_and_says_why(desk: Desk, qtbot: QtBot) -> None:
+    from medbookings_desktop.services import booking
+
+    window = desk.window
+    _ready(window, qtbot)
+    dr_a = desk.clinic.dr_a.id or 0
+    with qtbot.waitSignal(window.model.loaded):
+        _drag(qtbot, window, desk.ben_10, _column_of(window, dr_a), 11)
+    booking.reschedule(  # another desk moves it again meanwhile
+        desk.clinic.ctx, desk.ben_10, start=datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+    )
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: "cannot be undone" in window.statusBar().currentMessage())
+    assert _start(desk, desk.ben_10)[0] == datetime(2026, 6, 1, 11, 0, tzinfo=UTC)

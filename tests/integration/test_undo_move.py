@@ -77,14 +77,22 @@ def test_a_move_before_the_confirmation_went_out_ends_in_one_confirmation(
     assert ("change_notice", "pending") not in counts
 
 
-def test_undo_is_refused_when_the_appointment_changed_since(clinic: SmallClinic) -> None:
+def test_undo_is_refused_when_the_appointment_moved_again_since(clinic: SmallClinic) -> None:
     appt = book(clinic).appointment
     moved = booking.reschedule(clinic.ctx, appt.id or 0, start=LATER)
-    booking.check_in(clinic.ctx, appt.id or 0)
+    booking.reschedule(clinic.ctx, appt.id or 0, start=LATER + timedelta(hours=1))
     with pytest.raises(InvalidTransition, match="changed again"):
         booking.undo_reschedule(clinic.ctx, moved)
     with clinic.ctx.read() as uow:
-        assert uow.appointments.get(appt.id or 0).start == LATER
+        assert uow.appointments.get(appt.id or 0).start == LATER + timedelta(hours=1)
+
+
+def test_a_checked_in_appointment_is_not_moved_back(clinic: SmallClinic) -> None:
+    appt = book(clinic).appointment
+    moved = booking.reschedule(clinic.ctx, appt.id or 0, start=LATER)
+    booking.check_in(clinic.ctx, appt.id or 0)
+    with pytest.raises(InvalidTransition, match="arrived cannot be moved"):
+        booking.undo_reschedule(clinic.ctx, moved)
 
 
 def test_undo_is_refused_when_the_old_time_was_given_away(clinic: SmallClinic) -> None:
