@@ -59,33 +59,64 @@ def build_small_clinic(url: str, clock: Clock) -> SmallClinic:
     with ctx.write() as uow:
         uow.settings.save_clinic(ClinicSettings(name="Riverside Clinic", zone="Europe/London"))
         uow.commit()
-    london = setup.save_location(ctx, Location(name="Riverside", zone="Europe/London",
-                                               city="London", country="GB"))
+    london = setup.save_location(
+        ctx, Location(name="Riverside", zone="Europe/London", city="London", country="GB")
+    )
     assert london.id is not None
-    consultation = setup.save_service(ctx, Service(
-        name="Consultation", duration=timedelta(minutes=30), buffer_after=timedelta(minutes=5),
-        price_cents=6000, deposit_cents=1000))
+    consultation = setup.save_service(
+        ctx,
+        Service(
+            name="Consultation",
+            duration=timedelta(minutes=30),
+            buffer_after=timedelta(minutes=5),
+            price_cents=6000,
+            deposit_cents=1000,
+        ),
+    )
     checkup = setup.save_service(ctx, Service(name="Check-up", duration=timedelta(minutes=15)))
-    video = setup.save_service(ctx, Service(name="Video consultation",
-                                            duration=timedelta(minutes=20), online=True))
+    video = setup.save_service(
+        ctx, Service(name="Video consultation", duration=timedelta(minutes=20), online=True)
+    )
     all_services = frozenset(s.id for s in (consultation, checkup, video) if s.id)
-    dr_a = setup.save_provider(ctx, Provider(name="Thandi Mokoena", title="Dr",
-                                             location_ids=frozenset({london.id}),
-                                             service_ids=all_services))
-    dr_b = setup.save_provider(ctx, Provider(name="Lars Berg", title="Dr", colour="#7a3db8",
-                                             location_ids=frozenset({london.id}),
-                                             service_ids=frozenset({checkup.id or 0})))
+    dr_a = setup.save_provider(
+        ctx,
+        Provider(
+            name="Thandi Mokoena",
+            title="Dr",
+            location_ids=frozenset({london.id}),
+            service_ids=all_services,
+        ),
+    )
+    dr_b = setup.save_provider(
+        ctx,
+        Provider(
+            name="Lars Berg",
+            title="Dr",
+            colour="#7a3db8",
+            location_ids=frozenset({london.id}),
+            service_ids=frozenset({checkup.id or 0}),
+        ),
+    )
     assert dr_a.id is not None and dr_b.id is not None
     setup.set_weekly_hours(
-        ctx, dr_a.id,
+        ctx,
+        dr_a.id,
         [WorkingHours(dr_a.id, london.id, d, time(9), time(17)) for d in WEEKDAYS],
         [Break(dr_a.id, london.id, d, time(12, 30), time(13), "Lunch") for d in WEEKDAYS],
     )
     setup.set_weekly_hours(
-        ctx, dr_b.id, [WorkingHours(dr_b.id, london.id, d, time(10), time(14)) for d in (0, 2)])
-    ada = patients.register(ctx, first_name="Ada", last_name="Okafor",
-                            phone="+44 20 7946 0123", email="ada@example.com",
-                            consent_sms=True, consent_email=True)
+        ctx, dr_b.id, [WorkingHours(dr_b.id, london.id, d, time(10), time(14)) for d in (0, 2)]
+    )
+    ada = patients.register(
+        ctx,
+        first_name="Ada",
+        last_name="Okafor",
+        phone="+44 20 7946 0123",
+        email="ada@example.com",
+        consent_sms=True,
+        consent_email=True,
+    )
     ben = patients.register(ctx, first_name="Ben", last_name="Adams", phone="020 7946 0456")
-    return SmallClinic(engine, ctx, clock, london, consultation, checkup, video, dr_a, dr_b,
-                       ada, ben)
+    return SmallClinic(
+        engine, ctx, clock, london, consultation, checkup, video, dr_a, dr_b, ada, ben
+    )
