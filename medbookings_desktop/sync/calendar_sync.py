@@ -27,6 +27,7 @@ import bisect
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -844,7 +845,7 @@ def accept_outside_change(sync: CalendarSync, ctx: Any, appointment_id: int) -> 
     not), a deletion cancels it; then the booking's open "changed/deleted in Google" items are
     resolved. Blocking (one Google read): run it off the UI thread. Returns what was done:
     "moved", "cancelled" or "unchanged"."""
-    from medbookings_desktop.services import attention, booking
+    from medbookings_desktop.services import booking
 
     with SqlUnitOfWork(sync.db, write=False) as uow:
         rows = [
@@ -875,10 +876,66 @@ def accept_outside_change(sync: CalendarSync, ctx: Any, appointment_id: int) -> 
     elif times[0] != appt.start:
         booking.reschedule(ctx, appointment_id, start=times[0])
         done = "moved"
-    for item in attention.list_open(ctx):
-        if item.appointment_id == appointment_id and item.kind in HELD_KINDS:
-            attention.resolve(ctx, item.id)
+    _settle_held(ctx, appointment_id, "accept")
     return done
+
+
+def revert_outside_change(ctx: Any, appointment_id: int) -> int:
+    """The desk keeps its own booking: the booking's open "changed/deleted in Google" items
+    are resolved and its event is queued to be written back as the desk has it (the next
+    sync puts it back, moved or deleted in Google). No Google call: safe to run at once.
+    Returns how many items were resolved; none open raises NotFound."""
+    return _settle_held(ctx, appointment_id, "revert")
+
+
+def _settle_held(ctx: Any, appointment_id: int, how: str) -> int:
+    """Resolve the booking's open held items and queue one calendar row naming it, so the
+    next pass writes the desk's version even when its calendar is otherwise idle (an idle
+    calendar is only polled, not exported)."""
+    from medbookings_desktop.domain.errors import NotFound as NoSuchItem
+    from medbookings_desktop.domain.messages import OutboxItem
+
+    now = ctx.now()
+    with ctx.write() as uow:
+        AI = t.attention_items
+        ids = list(
+            uow.conn.scalars(
+                select(AI.c.id).where(
+                    AI.c.resolved_at.is_(None),
+                    AI.c.kind.in_(HELD_KINDS),
+                    AI.c.appointment_id == appointment_id,
+                )
+            )
+        )
+        if not ids and how == "revert":
+            raise NoSuchItem(
+                f"Nothing is waiting for a decision about appointment #{appointment_id}'s "
+                "calendar event (another desk may have dealt with it)."
+            )
+        for item_id in ids:
+            uow.attention.resolve(item_id, ctx.actor_name, now)
+            ctx.audit(uow, how, "attention_item", item_id, None, {"appointment_id": appointment_id})
+        held = [
+            r
+            for r in CalendarRepository(uow.conn).status_for(appointment_id)
+            if r.state == CONFLICT
+        ]
+        for row in held:
+            uow.outbox.add_many(
+                [
+                    OutboxItem(
+                        kind=OutboxKind.CALENDAR_UPSERT,
+                        target=f"calendar:{row.provider_id}",
+                        due_at=now,
+                        # a fresh key: each decision is written back once more
+                        idempotency_key=f"calendar_upsert:{appointment_id}:{how}:{uuid.uuid4()}",
+                        appointment_id=appointment_id,
+                    )
+                ],
+                now,
+            )
+        uow.commit()
+    return len(ids)
 
 
 @dataclass(frozen=True, slots=True)
