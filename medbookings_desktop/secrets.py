@@ -19,7 +19,17 @@ SENDGRID_API_KEY = "sendgrid.api_key"
 TWILIO_AUTH_TOKEN = "twilio.auth_token"
 # the clinic's Vercel Blob read-write token: WhatsApp media (vCards) need a public URL
 VERCEL_BLOB_TOKEN = "vercel_blob.token"
-KNOWN = (SENDGRID_API_KEY, TWILIO_AUTH_TOKEN, VERCEL_BLOB_TOKEN)
+# the desk's Google OAuth client (installed app): the id and, when Google issued one, the
+# secret (integrations/google_auth.py reads both; Settings → Google writes them)
+GOOGLE_OAUTH_CLIENT_ID = "google.oauth_client_id"
+GOOGLE_OAUTH_CLIENT_SECRET = "google.oauth_client_secret"
+KNOWN = (
+    SENDGRID_API_KEY,
+    TWILIO_AUTH_TOKEN,
+    VERCEL_BLOB_TOKEN,
+    GOOGLE_OAUTH_CLIENT_ID,
+    GOOGLE_OAUTH_CLIENT_SECRET,
+)
 
 log = logging.getLogger(__name__)
 
