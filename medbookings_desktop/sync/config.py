@@ -10,6 +10,7 @@ for headless runs and tests:
     MEDBOOKINGS_TWILIO_API_URL       MEDBOOKINGS_TWILIO_AUTH_TOKEN (secret)
     MEDBOOKINGS_TWILIO_ACCOUNT_SID   MEDBOOKINGS_TWILIO_SMS_FROM  MEDBOOKINGS_TWILIO_WHATSAPP_FROM
     MEDBOOKINGS_QUIET_HOURS          ("21:00-08:00", or "off")
+    MEDBOOKINGS_VERCEL_BLOB_API_URL  MEDBOOKINGS_VERCEL_BLOB_TOKEN (secret: WhatsApp media)
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from medbookings_desktop import secrets
 
 SETTINGS_KEY = "messaging"
 DEFAULT_QUIET_HOURS = ("21:00", "08:00")
+# what @vercel/blob calls; the store hands out public URLs on its own domain
+DEFAULT_BLOB_URL = "https://vercel.com/api/blob"
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,16 @@ class MessagingConfig:
     content_sids: dict[str, str] = field(default_factory=dict)
     quiet_hours: tuple[str, str] | None = DEFAULT_QUIET_HOURS
     timeout_s: float = 10.0
+    # the clinic's Vercel Blob store (its token is a secret): public URLs for WhatsApp media
+    blob_url: str = DEFAULT_BLOB_URL
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for url in ("sendgrid_url", "twilio_url"):  # endpoints are the desk's, not the clinic's
+        for url in (
+            "sendgrid_url",
+            "twilio_url",
+            "blob_url",
+        ):  # endpoints are the desk's, not the clinic's
             data.pop(url)
         data["quiet_hours"] = list(self.quiet_hours) if self.quiet_hours else None
         return data
@@ -61,6 +70,7 @@ def load(
     sendgrid_url: str | None = None,
     twilio_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    blob_url: str | None = None,
 ) -> MessagingConfig:
     """The clinic's stored values, the desk's endpoints, then the environment."""
     env = os.environ if env is None else env
@@ -73,6 +83,8 @@ def load(
         values["sendgrid_url"] = sendgrid_url
     if twilio_url:
         values["twilio_url"] = twilio_url
+    if blob_url:
+        values["blob_url"] = blob_url
     overrides = {
         "MEDBOOKINGS_SENDGRID_API_URL": "sendgrid_url",
         "MEDBOOKINGS_SENDGRID_FROM_EMAIL": "email_from",
@@ -81,6 +93,7 @@ def load(
         "MEDBOOKINGS_TWILIO_ACCOUNT_SID": "twilio_account_sid",
         "MEDBOOKINGS_TWILIO_SMS_FROM": "sms_from",
         "MEDBOOKINGS_TWILIO_WHATSAPP_FROM": "whatsapp_from",
+        "MEDBOOKINGS_VERCEL_BLOB_API_URL": "blob_url",
     }
     for var, name in overrides.items():
         text = env.get(var, "").strip()
@@ -136,6 +149,17 @@ def build_channels(config: MessagingConfig, env: Mapping[str, str] | None = None
         if config.whatsapp_from:
             channels["whatsapp"] = twilio
     return channels
+
+
+def build_blob_store(config: MessagingConfig, env: Mapping[str, str] | None = None) -> Any:
+    """The clinic's Vercel Blob store when its token is set (keyring or
+    MEDBOOKINGS_VERCEL_BLOB_TOKEN), else None: WhatsApp then sends cards by e-mail instead."""
+    token = secrets.get_secret(secrets.VERCEL_BLOB_TOKEN, env)
+    if not token:
+        return None
+    from medbookings_desktop.integrations.vercel_blob import VercelBlobClient
+
+    return VercelBlobClient(token, api_url=config.blob_url, timeout=config.timeout_s)
 
 
 def stored(ctx: Any) -> MessagingConfig:
