@@ -938,6 +938,34 @@ def _settle_held(ctx: Any, appointment_id: int, how: str) -> int:
     return len(ids)
 
 
+def all_day_blocks(ctx: Any) -> bool:
+    """Whether all-day events in the providers' Google calendars block their days (the
+    clinic's `calendar_sync` setting; off unless turned on)."""
+    with ctx.read() as uow:
+        options = uow.settings.value(OPTIONS_KEY)
+    return bool(isinstance(options, dict) and options.get("all_day_blocks"))
+
+
+def set_all_day_blocks(ctx: Any, on: bool) -> bool:
+    """Save the clinic's choice. When it changes, every calendar is read in full at its next
+    sync (its token is dropped), so the all-day events already there are blocked, or freed,
+    too, not only those changed from now on. Returns whether it changed."""
+    with ctx.write() as uow:
+        options = uow.settings.value(OPTIONS_KEY)
+        options = dict(options) if isinstance(options, dict) else {}
+        if bool(options.get("all_day_blocks")) == on:
+            return False
+        before = dict(options)
+        options["all_day_blocks"] = on
+        uow.settings.set_value(OPTIONS_KEY, options)
+        repo = CalendarRepository(uow.conn)
+        for link in repo.links():
+            repo.set_sync_token(link.provider_id, None)
+        ctx.audit(uow, "settings", OPTIONS_KEY, None, before, options)
+        uow.commit()
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderSyncHealth:
     provider_id: int

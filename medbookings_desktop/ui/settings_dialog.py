@@ -25,6 +25,7 @@ from medbookings_desktop.services.context import Context
 from medbookings_desktop.settings import DeskSettings
 from medbookings_desktop.ui.settings_pages.clinic import ClinicPage
 from medbookings_desktop.ui.settings_pages.database import DatabasePage
+from medbookings_desktop.ui.settings_pages.google import GooglePage
 from medbookings_desktop.ui.settings_pages.locations import LocationsPage
 from medbookings_desktop.ui.settings_pages.reminders import RemindersPage
 from medbookings_desktop.ui.settings_pages.templates import TemplatesPage
@@ -40,6 +41,7 @@ class SettingsDialog(QDialog):
     locations_changed = Signal()
     templates_changed = Signal()
     database_saved = Signal(str)
+    google_changed = Signal()  # this desk's Google client or keys (keyring) changed
 
     def __init__(
         self,
@@ -72,6 +74,10 @@ class SettingsDialog(QDialog):
         self.add_page(self.tr("Locations"), self.locations_page)
         self.add_page(self.tr("Reminders"), self.reminders_page)
         self.add_page(self.tr("Message templates"), self.templates_page)
+        self.google_page = GooglePage(ctx, tasks, clinic, self)
+        self.add_page(self.tr("Google"), self.google_page)
+        self.google_page.saved.connect(self._google_saved)
+        self.google_page.desk_changed.connect(self.google_changed)
         self.add_page(self.tr("Database (this desk)"), self.database_page)
 
         self.clinic_page.saved.connect(self._clinic_saved)
@@ -131,4 +137,10 @@ class SettingsDialog(QDialog):
         self.reminders_page.clinic = clinic
         self.locations_page.clinic = clinic
         self.templates_page.set_clinic(clinic)
+        self.google_page.set_clinic(clinic)
         self.clinic_changed.emit(clinic)
+
+    def _google_saved(self, clinic: ClinicSettings) -> None:
+        # the names choice is on the clinic page too: a later save there must not undo it
+        self.clinic_page.names_check.setChecked(clinic.names_in_calendar)
+        self._clinic_saved(clinic)
