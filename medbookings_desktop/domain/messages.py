@@ -8,9 +8,10 @@ engine renders messages from the records at send time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings
@@ -89,11 +90,42 @@ def patient_target(appt: Appointment) -> str:
     return f"patient:{appt.patient_id}"
 
 
+DAY = timedelta(days=1)
+
+
+def at_wall_time(wall: datetime, zone: str) -> datetime:
+    """The instant (UTC) a clock in `zone` shows the naive wall time `wall`.
+
+    A wall time that never happens (the hour a spring-forward change skips) is read with the
+    offset in force before the change, so it lands as far after the change as it was after
+    its start: 01:30 on London's spring-forward day is 02:30 BST. A wall time that happens
+    twice (the hour a fall-back change repeats) is its first occurrence, the earlier instant:
+    01:30 on London's fall-back day is 01:30 BST. (PEP 495's fold=0 in both cases.)
+    """
+    return wall.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
+
+
+def reminder_due(start: datetime, offset: timedelta, zone: str) -> datetime:
+    """When a reminder `offset` before a visit at `start` goes out, in UTC.
+
+    Whole days (24 h, 48 h, ...) are calendar days in the clinic's zone: the reminder keeps the
+    visit's wall-clock time, so "24 h before" a 10:00 Monday visit is 10:00 on Sunday even when
+    the clocks change in between (then it is 23 or 25 hours of elapsed time). Any other offset
+    (2 h, 90 min, 36 h) is elapsed time. A wall time the change skips or repeats resolves as
+    `at_wall_time` says.
+    """
+    if offset % DAY:
+        return (start - offset).astimezone(UTC)
+    local = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return at_wall_time(local - offset, zone)
+
+
 def reminders(appt: Appointment, settings: ClinicSettings, now: datetime) -> list[OutboxItem]:
-    """A row per reminder offset still ahead; a 24 h reminder for a visit in 3 h is moot."""
+    """A row per reminder offset still ahead; a 24 h reminder for a visit in 3 h is moot.
+    Day-sized offsets keep the visit's wall-clock time in the clinic's zone (`reminder_due`)."""
     rows = []
     for offset in settings.reminder_offsets:
-        due = appt.start - offset
+        due = reminder_due(appt.start, offset, settings.zone)
         if due > now:
             minutes = int(offset / timedelta(minutes=1))
             rows.append(
