@@ -13,10 +13,12 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import Template as CompiledTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
 from medbookings_desktop.domain.clinic import ClinicSettings
@@ -25,6 +27,9 @@ from medbookings_desktop.domain.messages import OutboxKind
 from medbookings_desktop.services.context import Context
 
 SETTINGS_KEY = "message_templates"
+# compiled templates kept by their text: the built-in ones and the clinic's few overrides fit
+# many times over; a bound so an editing session's drafts cannot grow it without end
+COMPILED_CACHE_SIZE = 256
 
 # the message kinds a person reads; calendar rows have no text
 KINDS: tuple[OutboxKind, ...] = (
@@ -175,6 +180,21 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
+@lru_cache(maxsize=1)
+def _shared_environment() -> SandboxedEnvironment:
+    """One environment for rendering: a compiled template belongs to the environment that
+    compiled it, so the cache below needs the same one every time."""
+    return _environment()
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def compiled(text: str) -> CompiledTemplate:
+    """The template compiled from `text`, compiled once and kept (LRU, COMPILED_CACHE_SIZE).
+    A syntax error is raised every time (exceptions are not cached). Rendering a compiled
+    template is thread-safe, so the engine's thread and the UI's preview can share it."""
+    return _shared_environment().from_string(text)
+
+
 def _kind(kind: str | OutboxKind) -> OutboxKind:
     try:
         found = OutboxKind(kind)
@@ -217,7 +237,24 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def check_template(text: str, kind: str | OutboxKind) -> None:
-    """Refuse a template Jinja2 cannot parse, or one using a name the kind does not offer."""
+    """Refuse a template Jinja2 cannot parse, or one using a name the kind does not offer.
+    The verdict is kept per text and kind (the engine checks the clinic's texts at each send)."""
+    problem = _problem(text, _kind(kind))
+    if problem is not None:
+        raise TemplateProblem(*problem)
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _problem(text: str, kind: OutboxKind) -> tuple[str, int | None] | None:
+    """What check_template refuses, as (message, line), or None when the template is fine."""
+    try:
+        _check_once(text, kind)
+    except TemplateProblem as exc:
+        return exc.detail, exc.line
+    return None
+
+
+def _check_once(text: str, kind: OutboxKind) -> None:
     allowed = placeholders(kind)
     env = _environment()
     try:
@@ -242,10 +279,10 @@ def check_template(text: str, kind: str | OutboxKind) -> None:
 
 
 def render_text(text: str, facts: Mapping[str, Any]) -> str:
-    """Render a template with facts (the preview, and the engine while it has no renderer)."""
-    env = _environment()
+    """Render a template with facts (the preview, and the engine's messages); the text is
+    compiled once (`compiled`)."""
     try:
-        return env.from_string(text).render(**facts)
+        return compiled(text).render(**facts)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
     except TemplateError as exc:
