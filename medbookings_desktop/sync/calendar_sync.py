@@ -938,6 +938,25 @@ def _settle_held(ctx: Any, appointment_id: int, how: str) -> int:
     return len(ids)
 
 
+def export_backlog(ctx: Any, provider_id: int) -> tuple[int, int]:
+    """For the providers view: how many bookings wait to be written to the provider's
+    calendar, and how many still ahead could not be (given up on; each has a Needs attention
+    item)."""
+    from sqlalchemy import func, or_
+
+    OB, A = t.outbox, t.appointments
+    q = (
+        select(OB.c.state, func.count(OB.c.appointment_id.distinct()))
+        .select_from(OB.join(A, A.c.id == OB.c.appointment_id))
+        .where(OB.c.kind.in_(CALENDAR_KINDS), OB.c.target == f"calendar:{provider_id}")
+        .where(or_(OB.c.state == "pending", and_(OB.c.state == "failed", A.c.end_at >= ctx.now())))
+        .group_by(OB.c.state)
+    )
+    with ctx.read() as uow:
+        counts = {str(state): int(n) for state, n in uow.conn.execute(q)}
+    return counts.get("pending", 0), counts.get("failed", 0)
+
+
 def all_day_blocks(ctx: Any) -> bool:
     """Whether all-day events in the providers' Google calendars block their days (the
     clinic's `calendar_sync` setting; off unless turned on)."""

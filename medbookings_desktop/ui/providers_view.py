@@ -57,7 +57,11 @@ from medbookings_desktop.domain.clinic import (
     TimeOff,
 )
 from medbookings_desktop.domain.errors import DomainError
-from medbookings_desktop.integrations.google_auth import NEEDS_RECONNECT, GoogleAccounts
+from medbookings_desktop.integrations.google_auth import (
+    DISCONNECTED,
+    NEEDS_RECONNECT,
+    GoogleAccounts,
+)
 from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.setup import ProviderSchedule
@@ -407,6 +411,13 @@ class ProvidersView(QWidget):
         google_tab = QWidget(self)
         google_layout = QVBoxLayout(google_tab)
         google_layout.addWidget(self.google_box)
+        # sync health beyond the link's own (last sync, last problem, reconnect): the backlog
+        self.google_backlog = QLabel(google_tab)
+        self.google_backlog.setWordWrap(True)
+        self.google_backlog.setTextFormat(Qt.TextFormat.PlainText)
+        self.google_backlog.setAccessibleName(self.tr("Bookings waiting for Google Calendar"))
+        self.google_backlog.hide()
+        google_layout.addWidget(self.google_backlog)
         google_layout.addStretch(1)
         self.tabs.addTab(google_tab, self.tr("&Google Calendar"))
 
@@ -635,6 +646,38 @@ class ProvidersView(QWidget):
         unsaved edits of the weekly hours stay."""
         self.reload_providers()
         self.reload()
+        view, pid = self.google_box.view, self._selected
+        if pid is not None and view is not None and view.link.provider_id == pid:
+            self._read_backlog(pid)
+
+    def _read_backlog(self, provider_id: int) -> None:
+        """Bookings waiting to be written to the provider's calendar, and those that could
+        not be, read off the UI thread."""
+        ctx = self._ctx
+
+        def job() -> tuple[int, int]:
+            from medbookings_desktop.sync.calendar_sync import export_backlog
+
+            return export_backlog(ctx, provider_id)
+
+        self._tasks.run(
+            job, lambda counts: self._show_backlog(provider_id, counts), self._show_error
+        )
+
+    def _show_backlog(self, provider_id: int, counts: tuple[int, int]) -> None:
+        view = self.google_box.view
+        if provider_id != self._selected or view is None or view.link.provider_id != provider_id:
+            return
+        waiting, failed = counts
+        text = self.tr("Bookings waiting to be written to Google Calendar: {count}").format(
+            count=waiting
+        )
+        if failed:
+            text += "\n" + self.tr(
+                "⚠ Bookings that could not be written: {count} (see Needs attention)"
+            ).format(count=failed)
+        self.google_backlog.setText(text)
+        self.google_backlog.setVisible(view.link.state != DISCONNECTED or bool(waiting or failed))
 
     def reload_providers(self) -> None:
         ctx = self._ctx
@@ -648,7 +691,9 @@ class ProvidersView(QWidget):
     def _google_shown(self) -> None:
         view, pid = self.google_box.view, self._selected
         if view is None or pid is None or view.link.provider_id != pid:
+            self.google_backlog.hide()
             return
+        self._read_backlog(pid)
         flagged = set(self.model.reconnect_ids)
         if view.link.state == NEEDS_RECONNECT:
             flagged.add(pid)

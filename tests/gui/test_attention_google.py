@@ -312,3 +312,48 @@ def test_without_google_on_this_desk_a_change_can_only_be_kept(desk: Desk, qtbot
     [item] = open_items(desk.clinic)
     attention.resolve(desk.clinic.ctx, item.id)
     assert desk.sync.run_once().patched == 1
+
+
+def test_the_providers_google_tab_shows_what_waits_for_google(desk: Desk, qtbot: QtBot) -> None:
+    """Sync health in the provider's Google Calendar tab: last sync and last problem (the
+    link's), bookings waiting to be written and those that could not be."""
+    from medbookings_desktop.integrations.google_auth import CalendarLinkStore, GoogleAccounts
+    from medbookings_desktop.services import setup
+    from medbookings_desktop.ui.providers_view import ProvidersView
+    from tests.google.conftest import google_config
+
+    clinic = desk.clinic
+    book(clinic)
+    book(clinic, TWO_PM)
+    accounts = GoogleAccounts(google_config(desk.gcal), CalendarLinkStore(clinic.ctx))
+    view = ProvidersView(clinic.ctx, desk.tasks, setup.clinic_settings(clinic.ctx), google=accounts)
+    qtbot.addWidget(view)
+    with qtbot.waitSignals([view.loaded, view.google_box.shown], timeout=WAIT):
+        view.show()
+    assert clinic.dr_a.id is not None
+    if view.selected_provider_id != clinic.dr_a.id:
+        with qtbot.waitSignal(view.google_box.shown, timeout=WAIT):
+            view.select_provider(clinic.dr_a.id)
+    view.tabs.setCurrentIndex(view.tabs.count() - 1)
+    backlog = view.google_backlog
+    qtbot.waitUntil(lambda: backlog.isVisible(), timeout=WAIT)
+    assert backlog.text() == "Bookings waiting to be written to Google Calendar: 2"
+    assert "not yet" in view.google_box.last_sync.text()
+
+    desk.sync.run_once()
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.refresh()
+    qtbot.waitUntil(lambda: backlog.text().endswith(": 0"), timeout=WAIT)
+
+    # a booking the sync gave up on (as after a permanent error) is counted apart
+    other = book(clinic, NINE + timedelta(hours=1))
+    with clinic.engine.begin() as conn:
+        conn.execute(
+            t.outbox.update()
+            .where(t.outbox.c.appointment_id == other, t.outbox.c.kind == "calendar_upsert")
+            .values(state="failed", last_error="Bad request")
+        )
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        view.refresh()
+    qtbot.waitUntil(lambda: "could not be written: 1" in backlog.text(), timeout=WAIT)
+    assert backlog.text().startswith("Bookings waiting to be written to Google Calendar: 0")
