@@ -230,6 +230,11 @@ class TwilioChannel:
         log.debug("Twilio accepted a %s %s", msg.kind, msg.channel)
         return str(created.sid)
 
+    def carries_media(self, msg: OutgoingMessage) -> bool:
+        """Whether `send` passes this message's media URLs on: a WhatsApp template message
+        (content SID) sends the template's own media, never ours."""
+        return not (msg.channel == "whatsapp" and self.content_sids.get(msg.kind))
+
     def sent_marker(self, msg: OutgoingMessage) -> str:
         """What `find_sent` should look for to recognise this message after a crash: its text,
         or "" (any message to that address since the attempt) for a WhatsApp template message,

@@ -50,11 +50,8 @@ class MessagingConfig:
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for url in (
-            "sendgrid_url",
-            "twilio_url",
-            "blob_url",
-        ):  # endpoints are the desk's, not the clinic's
+        # endpoints are the desk's, not the clinic's
+        for url in ("sendgrid_url", "twilio_url", "blob_url"):
             data.pop(url)
         data["quiet_hours"] = list(self.quiet_hours) if self.quiet_hours else None
         return data

@@ -41,17 +41,21 @@ from functools import partial
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine as DbEngine
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Appointment
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError
-from medbookings_desktop.domain.messages import OutboxItem, OutboxKind
+from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
 from medbookings_desktop.domain.patients import Patient
 from medbookings_desktop.services.context import Context, utc_now
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
 from medbookings_desktop.storage.repositories.deliveries import CLAIMED, SENDING, Delivery
+from medbookings_desktop.storage.repositories.deliveries import (
+    FINAL_STATUSES as DELIVERY_FINAL,
+)
 from medbookings_desktop.storage.repositories.integration_log import CallRecord
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 from medbookings_desktop.sync import policy
@@ -67,6 +71,17 @@ REPLY = "patient_reply"
 
 REPLIES_CURSOR_KEY = "engine.replies_since"
 ALL_CHANNELS = ("email", "sms", "whatsapp")
+# a row the engine adds itself may say which one channel it goes by (a card sent by e-mail)
+ONLY_CHANNEL = "only_channel"
+
+# vCards on WhatsApp: media needs a public URL, so the card is put in the clinic's Blob store
+# (a settings row per outbox row names it, so a retry reuses it) and deleted once the message
+# is through; without a store, the card goes by e-mail in a row of its own
+CARD_KINDS = frozenset({OutboxKind.CONFIRMATION, OutboxKind.PROVIDER_NOTICE})
+BLOB_KEY = "vercel_blob.outbox."  # + outbox id -> {"url", "outbox_id", "uploaded_at"}
+BLOB_LIFETIME = timedelta(hours=24)
+CARD_UPLOAD_TRIES = 3  # attempts that wait for a Blob store that is down; then e-mail
+CARD_BY_EMAIL = ":card-by-email"  # idempotency key suffix of the card's e-mail row
 
 
 class Sender(Protocol):
@@ -192,6 +207,7 @@ class Engine:
         identity: str | None = None,
         render: Callable[..., Any] | None = None,
         calendars: Any = None,
+        blobs: Any = None,
     ) -> None:
         self.db = db
         self.calendars = calendars  # a CalendarSync, when Google is set up on this desk
@@ -205,6 +221,8 @@ class Engine:
         self.stop_requested = threading.Event()
         self._last_status_poll: datetime | None = None
         self._last_replies_poll: datetime | None = None
+        self.blobs = blobs  # a VercelBlobClient when the clinic has a Blob store
+        self._last_blob_sweep: datetime | None = None
 
     # -- the pass --------------------------------------------------------------------------
 
@@ -218,6 +236,7 @@ class Engine:
             if not self.stop_requested.is_set():
                 self._poll_statuses(now, report)
                 self._poll_replies(now, report)
+                self._sweep_blobs(now)
         if self.calendars is not None and not self.stop_requested.is_set():
             self.sync_calendars(now, report)
         return report
@@ -432,10 +451,13 @@ class Engine:
         else:
             assert records.patient is not None
             patient = records.patient
-            everything = policy.candidates(patient, ALL_CHANNELS, ())
+            everything = policy.candidates(patient, _channels_of(item), ())
             if not everything:
-                if policy.wants_no_messages(patient):
-                    uow.deliveries.supersede_row(item.id, "the patient receives no messages")
+                if policy.wants_no_messages(patient) or ONLY_CHANNEL in item.payload:
+                    why = "the patient receives no messages"
+                    if ONLY_CHANNEL in item.payload:
+                        why += f" by {item.payload[ONLY_CHANNEL]}"
+                    uow.deliveries.supersede_row(item.id, why)
                     report.superseded.append(item.id)
                     return None
                 self._fail(
@@ -448,7 +470,7 @@ class Engine:
                 )
                 report.failed.append(item.id)
                 return None
-            options = policy.candidates(patient, ALL_CHANNELS, failed)
+            options = policy.candidates(patient, _channels_of(item), failed)
             if not options:
                 self._fail(
                     uow,
@@ -620,6 +642,8 @@ class Engine:
         vendor_id: str | None = None
         error: Exception | None = None
         try:
+            if channel == "whatsapp" and item.kind in CARD_KINDS:
+                self._attach_card(claim, now, calls)
             vendor_id = self._call(
                 calls, service, f"send_{channel}", now, lambda: sender.send(claim.msg)
             )
@@ -724,7 +748,7 @@ class Engine:
         failed = uow.deliveries.failed_channels(item.id) | {claim.channel}
         records = self._load(uow, item)
         if records.patient is not None and not item.target.startswith("provider:"):
-            rest = policy.candidates(records.patient, ALL_CHANNELS, failed)
+            rest = policy.candidates(records.patient, _channels_of(item), failed)
             if rest:
                 uow.deliveries.retry(item.id, None, now, f"{claim.channel}: {reason}", now)
                 log.info(
@@ -779,6 +803,158 @@ class Engine:
         log.warning(
             "outbox #%s (%s) failed; a Needs attention item says why", item.id, item.kind.value
         )
+
+    # -- vCards on WhatsApp -----------------------------------------------------------------
+
+    def _attach_card(self, claim: _Claim, now: datetime, calls: list[CallRecord]) -> None:
+        """Give a WhatsApp message its vCard as media: the public copy made for this row
+        before, or a new one in the clinic's Blob store whose URL is committed before Twilio
+        is called (so a retry after a crash reuses it). Without a store, with a template
+        message (no media), or when the store refuses the card, the card goes by e-mail in a
+        row of its own and the text goes alone. Raises a retryable error while the store is
+        briefly unreachable: the row waits, up to CARD_UPLOAD_TRIES attempts."""
+        from medbookings_desktop.integrations.vercel_blob import NAME, SERVICE
+        from medbookings_desktop.messaging.errors import DeliveryError
+
+        item = claim.item
+        assert item.id is not None
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            kept = uow.settings.value(BLOB_KEY + str(item.id))
+            by_email = uow.conn.scalar(
+                select(t.outbox.c.id).where(
+                    t.outbox.c.idempotency_key == item.idempotency_key + CARD_BY_EMAIL
+                )
+            )
+            paused = SERVICE in uow.attention.paused_services()
+        if kept:
+            claim.msg = replace(claim.msg, media_urls=(str(kept["url"]),))
+            return
+        card = None if by_email is not None else self._card_bytes(claim)
+        if card is None:
+            return
+        carries = getattr(self.channels[claim.channel], "carries_media", None)
+        url: str | None = None
+        rejected: str | None = None
+        if self.blobs is None:
+            why = "no Blob store is set up"
+        elif paused:
+            why = f"{NAME} is paused"
+        elif carries is not None and not carries(claim.msg):
+            why = "a WhatsApp template message carries no media"
+        else:
+            blobs = self.blobs
+            try:
+                url = self._call(calls, SERVICE, "put", now, lambda: blobs.put_vcard(card)).url
+                why = ""
+            except DeliveryError as exc:
+                if exc.retryable and item.attempts < CARD_UPLOAD_TRIES:
+                    raise
+                rejected = str(exc.reason) if exc.credentials_rejected else None
+                why = str(exc.reason)
+            except Exception as exc:
+                if item.attempts < CARD_UPLOAD_TRIES:
+                    raise
+                why = f"unexpected error: {type(exc).__name__}"
+        with self._uow() as uow:
+            uow.integration_log.record(calls)
+            calls.clear()
+            if url is not None:
+                kept = {"url": url, "outbox_id": item.id, "uploaded_at": now.isoformat()}
+                uow.settings.set_value(BLOB_KEY + str(item.id), kept)
+            else:
+                if rejected and not uow.attention.is_open(CREDENTIALS_REJECTED, service=SERVICE):
+                    uow.attention.add(
+                        CREDENTIALS_REJECTED,
+                        f"{NAME} did not accept the clinic's token ({rejected}). Contact cards "
+                        "for WhatsApp go by e-mail instead: enter the token again in Settings, "
+                        "then mark this item resolved.",
+                        now,
+                        service=SERVICE,
+                    )
+                    log.error("%s rejected the token; cards go by e-mail", SERVICE)
+                self._card_by_email(uow, claim, why, now)
+            uow.commit()
+        if url is not None:
+            claim.msg = replace(claim.msg, media_urls=(url,))
+
+    def _card_bytes(self, claim: _Claim) -> bytes | None:
+        """The vCard the e-mail of this message carries, if any."""
+        assert claim.records is not None and claim.recipient is not None
+        try:
+            email = self._render_msg(claim.item, claim.records, "email", claim.recipient)
+        except Exception:
+            log.exception("outbox #%s: cannot prepare its contact card", claim.item.id)
+            return None
+        found = [a.data for a in email.attachments if a.filename.endswith(".vcf")]
+        return found[0] if found else None
+
+    def _card_by_email(self, uow: SqlUnitOfWork, claim: _Claim, why: str, now: datetime) -> None:
+        """The e-mail of this message (it carries the card) as a row of its own, once."""
+        item, patient = claim.item, claim.records.patient if claim.records else None
+        if not item.target.startswith("patient:") or patient is None:
+            return
+        if policy.address(patient, "email") is None:
+            log.info("outbox #%s: no card on WhatsApp (%s) and no e-mail for it", item.id, why)
+            return
+        row = replace(
+            item,
+            due_at=now,
+            idempotency_key=item.idempotency_key + CARD_BY_EMAIL,
+            payload={**item.payload, ONLY_CHANNEL: "email"},
+        )
+        try:
+            with uow.conn.begin_nested():
+                uow.outbox.add_many([row], now)
+        except IntegrityError:
+            return  # another attempt already made it
+        log.info("outbox #%s: the card goes by e-mail (%s)", item.id, why)
+
+    def _sweep_blobs(self, now: datetime) -> None:
+        """Delete the public cards whose WhatsApp message is through (a final status, or it
+        will not go by WhatsApp after all) or that are a day old: no card stays public."""
+        from medbookings_desktop.integrations.vercel_blob import SERVICE
+
+        every = self.config.status_poll_every
+        if self.blobs is None or (
+            self._last_blob_sweep is not None and now - self._last_blob_sweep < every
+        ):
+            return
+        self._last_blob_sweep = now
+        cs = t.clinic_settings
+        in_store = (cs.c.key >= BLOB_KEY) & (cs.c.key < BLOB_KEY[:-1] + "/")
+        with SqlUnitOfWork(self.db, write=False) as uow:
+            kept = uow.conn.execute(select(cs.c.key, cs.c.value).where(in_store)).all()
+            due = {key: str(v["url"]) for key, v in kept if self._blob_done(uow, v, now)}
+        if not due:
+            return
+        blobs = self.blobs
+        calls: list[CallRecord] = []
+        try:
+            self._call(calls, SERVICE, "delete", now, lambda: blobs.delete(list(due.values())))
+        except Exception:
+            self._log_calls_only(calls)  # the next sweep tries again
+            return
+        with self._uow() as uow:
+            uow.integration_log.record(calls)
+            uow.conn.execute(delete(cs).where(cs.c.key.in_(list(due))))
+            uow.commit()
+        log.info("deleted %d contact card(s) from the Blob store", len(due))
+
+    @staticmethod
+    def _blob_done(uow: SqlUnitOfWork, kept: Mapping[str, Any], now: datetime) -> bool:
+        if datetime.fromisoformat(str(kept["uploaded_at"])) <= now - BLOB_LIFETIME:
+            return True
+        ob, dl = t.outbox, t.deliveries
+        state = uow.conn.scalar(select(ob.c.state).where(ob.c.id == kept["outbox_id"]))
+        if state is None or state in (OutboxState.FAILED.value, OutboxState.SUPERSEDED.value):
+            return True
+        last = uow.conn.scalar(
+            select(dl.c.status)
+            .where(dl.c.outbox_id == kept["outbox_id"], dl.c.channel == "whatsapp")
+            .order_by(dl.c.id.desc())
+            .limit(1)
+        )
+        return last in DELIVERY_FINAL
 
     # -- 4. delivery statuses and replies ---------------------------------------------------
 
@@ -873,6 +1049,11 @@ class Engine:
         )
 
 
+def _channels_of(item: OutboxItem) -> tuple[str, ...]:
+    only = item.payload.get(ONLY_CHANNEL)
+    return (str(only),) if only else ALL_CHANNELS
+
+
 def _outdated(item: OutboxItem, appt: Appointment | None, now: datetime) -> str | None:
     """Why this row must not go out any more, if so."""
     if appt is None:
@@ -934,12 +1115,13 @@ def load_messaging_config(
 def for_desk(db: DbEngine, desk: Any = None, *, config: EngineConfig | None = None) -> Engine:
     """The engine as a desk runs it: the clinic's messaging settings, the desk's endpoints,
     secrets from the keyring (or MEDBOOKINGS_* variables), the real vendor channels."""
-    from medbookings_desktop.sync.config import build_channels
+    from medbookings_desktop.sync.config import build_blob_store, build_channels
 
     messaging = load_messaging_config(db, desk)
     return Engine(
         db,
         build_channels(messaging),
+        blobs=build_blob_store(messaging),
         messaging=messaging,
         config=config,
         calendars=_calendar_sync(db, desk),
