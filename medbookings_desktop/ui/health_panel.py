@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medbookings_desktop.services import health
+from medbookings_desktop.services import alerts, health
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.tasks import TaskRunner
 
@@ -171,9 +171,14 @@ class HealthModel(QAbstractTableModel):
 
 
 class HealthPanel(QWidget):
-    """The vendors' health, refreshed every 30 s and on F5; `refreshed` after each load."""
+    """The vendors' health, refreshed every 30 s and on F5; `refreshed` after each load.
+
+    `alerts_changed(list[Alert])` after each load: what `services.alerts` makes of the same
+    figures (read on the same pool thread), for the alert banner and the tray.
+    """
 
     refreshed = Signal()
+    alerts_changed = Signal(list)
 
     def __init__(
         self,
@@ -213,6 +218,7 @@ class HealthPanel(QWidget):
         layout.addLayout(bottom)
 
         self._loading = False
+        self._again = False  # asked while reading: the figures may miss a change, read again
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -221,21 +227,35 @@ class HealthPanel(QWidget):
 
     def refresh(self) -> None:
         if self._loading:
+            self._again = True
             return
         self._loading = True
+        self._again = False
         self.status.setText(self.tr("Reading…"))
         ctx = self.ctx
-        self.tasks.run(lambda: (health.services(ctx), ctx.now()), self._show, self._failed)
 
-    def _show(self, result: tuple[list[health.ServiceHealth], datetime]) -> None:
+        def read() -> tuple[list[health.ServiceHealth], datetime, list[alerts.Alert]]:
+            rows = health.services(ctx)
+            return rows, ctx.now(), alerts.current(ctx, rows)
+
+        self.tasks.run(read, self._show, self._failed)
+
+    def _show(
+        self, result: tuple[list[health.ServiceHealth], datetime, list[alerts.Alert]]
+    ) -> None:
         self._loading = False
-        rows, now = result
+        rows, now, found = result
         self.model.set_rows(rows, now)
         self.status.setText("")
         self.refreshed.emit()
+        self.alerts_changed.emit(found)
+        if self._again:
+            self.refresh()
 
     def _failed(self, exc: BaseException) -> None:
         self._loading = False
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         self.status.setText(self.tr("Cannot read the figures: {error}").format(error=message))
         self.refreshed.emit()
+        if self._again:
+            self.refresh()

@@ -49,6 +49,7 @@ from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.services import booking, clinic_admin, setup
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
+from medbookings_desktop.ui.alerts import AlertBanner
 from medbookings_desktop.ui.attention_panel import AttentionPanel
 from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
 from medbookings_desktop.ui.day_model import CalendarModel, DayModel, status_word
@@ -132,7 +133,18 @@ class MainWindow(QMainWindow):
         # the calendar, the patients, the providers and My day take turns in the middle
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.calendar)
-        self.setCentralWidget(self.pages)
+        # a service that is down or refuses the clinic's credentials shows above the pages
+        self.alert_banner = AlertBanner(self)
+        self.alert_banner.details_requested.connect(self.show_health)
+        middle = QWidget(self)
+        middle.setObjectName("middle")
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.setSpacing(0)
+        middle_layout.addWidget(self.alert_banner)
+        middle_layout.addWidget(self.pages, 1)
+        self.setCentralWidget(middle)
+        self.alert_notifier: Any = None  # the tray's, created after the first paint
         self._patients_view: PatientsView | None = None
         self._providers_view: ProvidersView | None = None
         self._my_day: MyDayView | None = None
@@ -493,6 +505,8 @@ class MainWindow(QMainWindow):
             self._providers_view.refresh()
         if self._my_day is not None and self._my_day.provider_id is not None:
             self._my_day.reload()
+        if hasattr(self, "health"):  # the engine's calls and queue: health and the alerts
+            self.health.refresh()
 
     # -- filters -------------------------------------------------------------------------------
 
@@ -829,6 +843,7 @@ class MainWindow(QMainWindow):
         self.walk_ins.reload()
         self.attention.reload()
         self._add_health_dock()
+        self._start_alerts()
         self._read_google_accounts()
         self._attention_timer = QTimer(self)
         self._attention_timer.timeout.connect(self.attention.reload)
@@ -874,6 +889,28 @@ class MainWindow(QMainWindow):
         font = self.attention_button.font()
         font.setBold(count > 0)
         self.attention_button.setFont(font)
+
+    def _start_alerts(self) -> None:
+        """The banner and the tray follow the health panel's figures, read now and on each
+        refresh (its timer, and live refresh after the engine or another desk wrote)."""
+        from medbookings_desktop.ui.alerts import AlertNotifier
+
+        self.alert_notifier = AlertNotifier(self)
+        self.alert_notifier.details_requested.connect(self.show_health)
+        self.health.alerts_changed.connect(self.alert_banner.set_alerts)
+        self.health.alerts_changed.connect(self.alert_notifier.set_alerts)
+        self.health.refresh()
+
+    def show_health(self) -> None:
+        """The Service health dock, in front (the alert banner's and the tray's Details)."""
+        if not hasattr(self, "health_dock"):
+            return  # before the first paint: nothing to show yet
+        if self.isMinimized():
+            self.showNormal()
+        self.activateWindow()
+        self.health_dock.show()
+        self.health_dock.raise_()
+        self.health.table.setFocus()
 
     def show_attention(self) -> None:
         self.attention_dock.show()

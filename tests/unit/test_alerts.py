@@ -178,3 +178,10 @@ def test_evaluate_is_pure_over_the_snapshot(small: SmallClinic) -> None:
     # the same figures an hour on: the failures are too old to call it down
     assert alerts.evaluate(snapshot, calls, now + alerts.DOWN_LOOKBACK + MINUTE) == []
     assert alerts.current(small.ctx, snapshot) == alerts.evaluate(snapshot, calls, now)
+
+
+def test_after_an_outage_the_waiting_messages_going_out_end_the_spike(small: SmallClinic) -> None:
+    _log(small, "twilio", *[(12 - i, "retry") for i in range(6)], (5, "ok"))
+    assert _kinds(small) == {"twilio": AlertKind.ERROR_SPIKE}  # back, but 6 of 7 failed
+    _log(small, "twilio", *[(4, "ok")] * 6)  # what waited goes out
+    assert alerts.current(small.ctx) == []
