@@ -116,6 +116,15 @@ class VercelBlobClient:
     def put_vcard(self, card: bytes) -> StoredBlob:
         return self.put(f"vcards/{uuid.uuid4().hex}.vcf", card, VCARD_TYPE)
 
+    def check(self) -> str:
+        """A settings page's "test": store a small file, delete it again; the URL it had.
+        Raises DeliveryError (its `reason` is readable) when the store refuses either."""
+        blob = self.put(
+            f"checks/{uuid.uuid4().hex}.txt", b"MedBookings Desktop test\n", "text/plain"
+        )
+        self.delete([blob.url])
+        return blob.url
+
     def delete(self, urls: Sequence[str]) -> None:
         """Delete these blobs; one already gone is not an error (the store says nothing)."""
         if urls:

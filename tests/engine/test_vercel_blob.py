@@ -296,3 +296,49 @@ def test_an_undelivered_card_is_deleted_after_a_day(
     clinic.clock.advance(timedelta(hours=1))
     engine.run_once()
     assert blob.files == {} and _kept_cards(clinic) == []
+
+
+def test_a_whatsapp_template_message_sends_the_card_by_email_without_asking_the_store(
+    clinic: SmallClinic, fakes: Fakes, blob: FakeVercelBlob, keyring_store: MemoryKeyring
+) -> None:
+    from medbookings_desktop.sync.config import SETTINGS_KEY, MessagingConfig
+
+    content = fakes.twilio.add_content("confirmation", "Booked: {{1}} on {{2}} at {{3}}")
+    with SqlUnitOfWork(clinic.engine) as uow:
+        stored = MessagingConfig(whatsapp_from=WA_FROM, content_sids={"confirmation": content})
+        uow.settings.set_value(SETTINGS_KEY, stored.to_json())
+        uow.commit()
+    secrets.set_secret(secrets.VERCEL_BLOB_TOKEN, TOKEN)
+    _whatsapp_patient(clinic)
+    engine = _engine(clinic, fakes, blob)
+    appt = _book(clinic)
+    engine.run_once()
+    [sent] = fakes.twilio.sent
+    assert sent.content_sid == content and sent.media_urls == []
+    assert blob.requests == []
+    engine.run_once()
+    [mail] = fakes.sendgrid.mails
+    assert any(n.endswith(".vcf") for n in mail.attachment_types)
+    assert len(_card_rows(clinic, appt)) == 1
+
+
+def test_the_settings_check_stores_a_file_and_deletes_it(blob: FakeVercelBlob) -> None:
+    from medbookings_desktop.integrations.vercel_blob import VercelBlobClient
+    from medbookings_desktop.messaging.errors import DeliveryError
+
+    client = VercelBlobClient(TOKEN, api_url=blob.url, timeout=5)
+    try:
+        url = client.check()
+        assert url.startswith(blob.url) and blob.files == {}
+        assert len(blob.deleted) == 1 and blob.deleted[0].startswith("checks/")
+        wrong = VercelBlobClient(TOKEN[:-4] + "XXXX", api_url=blob.url, timeout=5)
+        with pytest.raises(DeliveryError) as caught:
+            wrong.check()
+        assert caught.value.credentials_rejected and "Vercel Blob" in caught.value.reason
+        blob.fail_next(429, retry_after=7)
+        with pytest.raises(DeliveryError) as caught:
+            client.check()
+        assert caught.value.retryable and caught.value.retry_after == 7
+        wrong.close()
+    finally:
+        client.close()
