@@ -29,6 +29,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "sendgrid": ("SendGrid (e-mail)", ("email",)),
     "twilio": ("Twilio (SMS, WhatsApp)", ("sms", "whatsapp")),
     "google_calendar": ("Google Calendar", None),
+    "vercel_blob": ("Vercel Blob (WhatsApp cards)", ()),
 }
 
 

@@ -128,5 +128,10 @@ def _start_engine(window: MainWindow, runtime: Any) -> Any:
         lambda: for_desk(db, settings), database_url=runtime.url, on_state=signals.relay
     )
     window.engine_runner = runner
+    # Needs attention's "Accept Google's change" uses the desk's calendar sync (built off the
+    # UI thread: it reads the keyring)
+    from medbookings_desktop.sync import calendar_sync
+
+    window.attention.set_calendar_sync(lambda: calendar_sync.for_desk(db, settings))
     runner.start()
     return runner

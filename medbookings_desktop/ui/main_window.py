@@ -795,6 +795,9 @@ class MainWindow(QMainWindow):
             self._ctx, self.tasks, zone=self.clinic.zone, locale=self.clinic_locale, parent=self
         )
         self.attention.count_changed.connect(self._attention_counted)
+        # an accepted or kept Google change moved a booking or queued a write-back
+        self.attention.changed.connect(self.reload_calendar)
+        self.attention.changed.connect(self.wake_engine)
         self.attention_dock = self._dock(
             self.tr("Needs attention"), "attention-dock", self.attention
         )
@@ -1113,6 +1116,8 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.clinic_changed.connect(self._clinic_changed)
         dialog.locations_changed.connect(self.refresh)
+        # the providers view's Google tab signs in with the desk's (new) OAuth client
+        dialog.google_changed.connect(self._read_google_accounts)
         dialog.database_saved.connect(
             lambda _url: self.statusBar().showMessage(
                 self.tr("Database saved for this desk: restart MedBookings to use it."), 15_000
