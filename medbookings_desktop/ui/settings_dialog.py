@@ -27,6 +27,7 @@ from medbookings_desktop.ui.settings_pages.clinic import ClinicPage
 from medbookings_desktop.ui.settings_pages.database import DatabasePage
 from medbookings_desktop.ui.settings_pages.google import GooglePage
 from medbookings_desktop.ui.settings_pages.locations import LocationsPage
+from medbookings_desktop.ui.settings_pages.messaging import MessagingPage
 from medbookings_desktop.ui.settings_pages.reminders import RemindersPage
 from medbookings_desktop.ui.settings_pages.templates import TemplatesPage
 from medbookings_desktop.ui.tasks import TaskRunner
@@ -42,6 +43,8 @@ class SettingsDialog(QDialog):
     templates_changed = Signal()
     database_saved = Signal(str)
     google_changed = Signal()  # this desk's Google client or keys (keyring) changed
+    # the clinic's messaging settings or this desk's vendor keys changed: senders are rebuilt
+    messaging_changed = Signal()
 
     def __init__(
         self,
@@ -78,6 +81,10 @@ class SettingsDialog(QDialog):
         self.add_page(self.tr("Google"), self.google_page)
         self.google_page.saved.connect(self._google_saved)
         self.google_page.desk_changed.connect(self.google_changed)
+        self.messaging_page = MessagingPage(ctx, tasks, clinic, desk_settings, self)
+        self.add_page(self.tr("Messaging"), self.messaging_page)
+        self.messaging_page.saved.connect(lambda _: self.messaging_changed.emit())
+        self.messaging_page.desk_changed.connect(self.messaging_changed)
         self.add_page(self.tr("Database (this desk)"), self.database_page)
 
         self.clinic_page.saved.connect(self._clinic_saved)
@@ -138,6 +145,7 @@ class SettingsDialog(QDialog):
         self.locations_page.clinic = clinic
         self.templates_page.set_clinic(clinic)
         self.google_page.set_clinic(clinic)
+        self.messaging_page.set_clinic(clinic)
         self.clinic_changed.emit(clinic)
 
     def _google_saved(self, clinic: ClinicSettings) -> None:
