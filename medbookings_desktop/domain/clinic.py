@@ -70,8 +70,62 @@ class ClinicSettings:
             raise InvalidInput("The slot grid must be between 5 and 120 minutes.", "slot_grid")
 
 
+PHONE_MAX = 20  # the locations table's phone column
+
+
+def check_location_phone(raw: str, region: str) -> str:
+    """Return a location's phone as people write it: national format for a number of the
+    clinic's `region`, international otherwise; raise if it is not a phone number."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    import phonenumbers  # imported when first needed: it slows the window's start
+
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"{raw!r} is not a phone number.", "phone") from None
+    # the shape of a number (its length for the country), not whether it is in service
+    # today: a clinic's own number must not be refused for a stale copy of the numbering plan
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInput(f"{raw!r} is not a valid phone number (read as {region}).", "phone")
+    home = number.country_code == phonenumbers.country_code_for_region(region)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    text = str(phonenumbers.format_number(number, style))
+    if len(text) > PHONE_MAX:
+        text = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return text
+
+
+def check_website(value: str) -> str:
+    """Return an http(s) address unchanged (trimmed), or raise if it is not one."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme.lower(), parts.hostname or ""
+    except ValueError:
+        scheme, host = "", ""
+    if scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+        raise InvalidInput(
+            f"Website {value!r} must be a web address such as https://clinic.example.org/.",
+            "website",
+        )
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
+    """A site of the clinic. The place id, coordinates, website and opening hours usually
+    come from the address lookup (Google Places); every one of them is optional."""
+
     name: str
     zone: str
     address_line1: str = ""
@@ -81,12 +135,45 @@ class Location:
     postal_code: str = ""
     country: str = ""
     phone: str = ""
+    place_id: str = ""  # Google's place id
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str = ""
+    opening_hours: tuple[str, ...] = ()  # readable lines, e.g. "Monday: 8:00 AM – 6:00 PM"
     id: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidInput("A location needs a name.", "name")
         check_zone(self.zone)
+        if (self.latitude is None) != (self.longitude is None):
+            raise InvalidInput("Coordinates need both a latitude and a longitude.", "coordinates")
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise InvalidInput(
+                f"Latitude {self.latitude} must lie between -90 and 90.", "coordinates"
+            )
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise InvalidInput(
+                f"Longitude {self.longitude} must lie between -180 and 180.", "coordinates"
+            )
+        if self.website:
+            check_website(self.website)
+        if not isinstance(self.opening_hours, tuple):
+            # a list read from JSON: keep the record hashable and immutable
+            object.__setattr__(self, "opening_hours", tuple(self.opening_hours))
+        if any(not isinstance(line, str) for line in self.opening_hours):
+            raise InvalidInput("Opening hours are lines of text.", "opening_hours")
+
+    def checked(self, phone_region: str) -> Location:
+        """This location with its phone read in the clinic's `phone_region` (raises if it is
+        not a phone number) and its website trimmed."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            phone=check_location_phone(self.phone, phone_region),
+            website=check_website(self.website),
+        )
 
     @property
     def address(self) -> str:
@@ -99,6 +186,27 @@ class Location:
             self.country,
         )
         return ", ".join(p for p in parts if p)
+
+    @property
+    def coordinates(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
+
+    @property
+    def maps_url(self) -> str:
+        """A Google Maps link to this place ("" without a place id)."""
+        if not self.place_id:
+            return ""
+        from urllib.parse import urlencode
+
+        if self.coordinates is not None:
+            query = f"{self.latitude},{self.longitude}"
+        else:
+            query = ", ".join(p for p in (self.name, self.address) if p)
+        return "https://www.google.com/maps/search/?" + urlencode(
+            {"api": "1", "query": query, "query_place_id": self.place_id}
+        )
 
 
 @dataclass(frozen=True, slots=True)

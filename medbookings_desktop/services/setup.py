@@ -60,7 +60,10 @@ def update_clinic(ctx: Context, **changes: Any) -> ClinicSettings:
 
 
 def save_location(ctx: Context, location: Location) -> Location:
+    """Add or change a location; its phone is read in the clinic's phone region (and kept
+    in the national format when it is a local number)."""
     with ctx.write() as uow:
+        location = location.checked(uow.settings.clinic().phone_region)
         saved = uow.locations.save(location)
         ctx.audit(uow, "save", "location", saved.id, None, snapshot(saved))
         uow.commit()

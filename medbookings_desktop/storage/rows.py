@@ -62,6 +62,11 @@ def location(r: Row[Any]) -> Location:
         postal_code=m["postal_code"],
         country=m["country"],
         phone=m["phone"],
+        place_id=m["place_id"] or "",
+        latitude=m["latitude"],
+        longitude=m["longitude"],
+        website=m["website"] or "",
+        opening_hours=tuple(m["opening_hours"] or ()),
     )
 
 

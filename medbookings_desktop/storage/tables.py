@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,12 @@ locations = Table(
     Column("postal_code", String(20), nullable=False, server_default=""),
     Column("country", String(2), nullable=False, server_default=""),
     Column("phone", String(20), nullable=False, server_default=""),
+    # place details, usually from the address lookup (0007); NULL when typed by hand
+    Column("place_id", String(512)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("website", String(2048)),
+    Column("opening_hours", JSON(none_as_null=True)),  # a list of readable lines, one per weekday
 )
 
 rooms = Table(

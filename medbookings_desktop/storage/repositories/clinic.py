@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
@@ -141,6 +141,15 @@ class StaffRepository:
         ]
 
 
+def _location_values(loc: Location) -> dict[str, object]:
+    """The row for `loc`: the place details it lacks are NULL, the opening hours a JSON list."""
+    values = {k: v for k, v in asdict(loc).items() if k != "id"}
+    values["place_id"] = loc.place_id or None
+    values["website"] = loc.website or None
+    values["opening_hours"] = list(loc.opening_hours) or None
+    return values
+
+
 class LocationRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -162,11 +171,11 @@ class LocationRepository:
         return None if r is None else rows.location(r)
 
     def save(self, loc: Location) -> Location:
-        values = {k: v for k, v in asdict(loc).items() if k != "id"}
+        values = _location_values(loc)
         if loc.id is None:
             new_id = self.conn.execute(insert(t.locations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
             bump_setup_version(self.conn)
-            return Location(**{**values, "id": new_id})
+            return replace(loc, id=new_id)
         self.conn.execute(update(t.locations).where(t.locations.c.id == loc.id).values(**values))
         bump_setup_version(self.conn)
         return loc

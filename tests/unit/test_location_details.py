@@ -1,0 +1,118 @@
+"""Validation of a location's place details: coordinates, website, phone, opening hours, and
+the Maps link built from the place id."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from medbookings_desktop.domain.clinic import (
+    Location,
+    check_location_phone,
+    check_website,
+)
+from medbookings_desktop.domain.errors import InvalidInput
+
+
+def _loc(**kw: object) -> Location:
+    return Location(name="Harley", zone="Europe/London", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng"), [(90.0, 180.0), (-90.0, -180.0), (0.0, 0.0), (51.5186, -0.1477)]
+)
+def test_coordinates_on_the_globe_are_accepted(lat: float, lng: float) -> None:
+    assert _loc(latitude=lat, longitude=lng).coordinates == (lat, lng)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng", "words"),
+    [
+        (90.0001, 0.0, "Latitude"),
+        (-91.0, 0.0, "Latitude"),
+        (0.0, 180.5, "Longitude"),
+        (0.0, -181.0, "Longitude"),
+        (51.5, None, "both"),
+        (None, -0.1, "both"),
+    ],
+)
+def test_coordinates_off_the_globe_are_refused(
+    lat: float | None, lng: float | None, words: str
+) -> None:
+    with pytest.raises(InvalidInput, match=words) as refused:
+        _loc(latitude=lat, longitude=lng)
+    assert refused.value.field == "coordinates"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://harley.example.org/", "http://example.org", "https://example.org/a?b=c#d"],
+)
+def test_web_addresses_are_accepted(url: str) -> None:
+    assert _loc(website=url).website == url
+    assert check_website(f"  {url} ") == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "harley.example.org",
+        "ftp://example.org/",
+        "javascript:alert(1)",
+        "https://",
+        "https://exa mple.org/",
+        "mailto:desk@example.org",
+    ],
+)
+def test_other_websites_are_refused(url: str) -> None:
+    with pytest.raises(InvalidInput, match="web address") as refused:
+        _loc(website=url)
+    assert refused.value.field == "website"
+
+
+def test_phone_in_the_clinics_region() -> None:
+    assert check_location_phone("02079460123", "GB") == "020 7946 0123"
+    assert check_location_phone(" +44 20 7946 0123 ", "GB") == "020 7946 0123"
+    assert check_location_phone("+1 212 555 0100", "GB") == "+1 212-555-0100"
+    assert check_location_phone("(212) 555-0100", "US") == "(212) 555-0100"
+    assert check_location_phone("", "GB") == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"), [("12", "not a valid phone number \\(read as GB\\)"), ("ring us", "not a")]
+)
+def test_bad_phones_are_refused(raw: str, words: str) -> None:
+    with pytest.raises(InvalidInput, match=words) as refused:
+        check_location_phone(raw, "GB")
+    assert refused.value.field == "phone"
+    with pytest.raises(InvalidInput):
+        _loc(phone=raw).checked("GB")
+
+
+def test_checked_reads_the_phone_and_trims_the_website() -> None:
+    loc = _loc(phone="02079460123", website="https://harley.example.org/ ")
+    checked = loc.checked("GB")
+    assert (checked.phone, checked.website) == ("020 7946 0123", "https://harley.example.org/")
+
+
+def test_opening_hours_are_kept_as_a_tuple_of_lines() -> None:
+    loc = _loc(opening_hours=["Monday: Closed", "Tuesday: 9:00 AM – 5:00 PM"])
+    assert loc.opening_hours == ("Monday: Closed", "Tuesday: 9:00 AM – 5:00 PM")
+    hash(loc)  # still a value
+    with pytest.raises(InvalidInput, match="lines of text"):
+        _loc(opening_hours=("Monday", 9))
+
+
+def test_maps_link_needs_a_place_id() -> None:
+    assert _loc().maps_url == ""
+    url = _loc(place_id="ChIJ-harley", latitude=51.5186, longitude=-0.1477).maps_url
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.google.com", "/maps/search/")
+    assert parse_qs(parts.query) == {
+        "api": ["1"],
+        "query": ["51.5186,-0.1477"],
+        "query_place_id": ["ChIJ-harley"],
+    }
+    by_name = _loc(place_id="ChIJ-harley", address_line1="10 Harley Street").maps_url
+    assert parse_qs(urlsplit(by_name).query)["query"] == ["Harley, 10 Harley Street"]
