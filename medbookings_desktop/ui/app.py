@@ -8,16 +8,18 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from medbookings_desktop.services import setup
-from medbookings_desktop.ui import first_paint, live_refresh
+from medbookings_desktop.ui import first_paint
 from medbookings_desktop.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
 log = logging.getLogger(__name__)
 
 CANNOT_START = 2
+# the desk around the calendar starts at its first paint, or this long after its first day
+LATEST_START_MS = 3000
 
 
 def database_label(url: str) -> str:
@@ -77,27 +79,53 @@ def run(runtime: Any) -> int:
         desk_settings=runtime.settings,
         database_url=runtime.url,
     )
-    # the queue and Needs attention are read once the calendar is up: it paints first
-    window.model.loaded.connect(window.start_desk, Qt.ConnectionType.SingleShotConnection)
+    # the calendar paints first; the rest of the desk starts once it is on screen
+    painted = first_paint.FirstPaint(window.view.viewport())
+    window.model.loaded.connect(painted.arm, Qt.ConnectionType.SingleShotConnection)
     if first_paint.wanted():
-        painted = first_paint.FirstPaint(window.view.viewport())
-        window.model.loaded.connect(painted.arm)
         painted.painted.connect(first_paint.report_and_quit)
-    # another desk's bookings and the engine's changes appear without a restart
-    watcher = live_refresh.follow(window, runtime.url)
-    engine: list[Any] = []  # the background engine, started once the calendar is up
+    rest = _DeskRest(window, runtime)
+    painted.painted.connect(rest.start)
+    # a window that is never painted (started minimised) still gets its desk, a moment later
     window.model.loaded.connect(
-        lambda: engine.append(_start_engine(window, runtime)),
+        lambda: QTimer.singleShot(LATEST_START_MS, rest.start),
         Qt.ConnectionType.SingleShotConnection,
     )
     window.show()
     try:
         return int(app.exec())
     finally:
-        watcher.stop()
-        for runner in engine:
-            runner.stop()
+        rest.stop()
         window.tasks.shutdown()
+
+
+class _DeskRest:
+    """What the calendar does not need to paint: the queue and Needs attention, live refresh
+    (another desk's bookings and the engine's changes appear without a restart) and the
+    background engine. Started once, after the first paint."""
+
+    def __init__(self, window: MainWindow, runtime: Any) -> None:
+        self._window = window
+        self._runtime = runtime
+        self._started = False
+        self._watcher: Any = None
+        self._engine: Any = None
+
+    def start(self) -> None:
+        if self._started or self._window.tasks.closed:
+            return
+        self._started = True
+        from medbookings_desktop.ui import live_refresh
+
+        self._window.start_desk()
+        self._watcher = live_refresh.follow(self._window, self._runtime.url)
+        self._engine = _start_engine(self._window, self._runtime)
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self._engine is not None:
+            self._engine.stop()
 
 
 def _first_run(ctx: Any, db: Any) -> bool:
