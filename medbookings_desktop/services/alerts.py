@@ -99,6 +99,14 @@ WORDS: dict[str, _Words] = {
         "calendar changes",
         "calendar updates",
     ),
+    "vercel_blob": _Words(
+        "Contact cards cannot be attached to WhatsApp messages",
+        "Vercel Blob",
+        "Settings → Messaging",
+        "card",
+        "cards",
+        "contact card uploads",
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QIcon, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -105,11 +105,14 @@ class AlertBanner(QFrame):
             self.hide()
             return
         text = "\n".join(self.messages())
+        news = self.isHidden() or text != self.text.text()
         self.text.setText(text)
         self.setAccessibleDescription(text)
         self.setToolTip(text)
         self._colour()
         self.show()
+        if news:  # a screen reader reads it out, as it would a message box
+            QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
 
     def dismiss(self) -> None:
         self._dismissed = {a.key for a in self._alerts}

@@ -12,11 +12,12 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from medbookings_desktop.services import attention, booking
-from medbookings_desktop.services.alerts import AlertKind
+from medbookings_desktop.services import attention, booking, health
+from medbookings_desktop.services.alerts import Alert, AlertKind
 from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
 from medbookings_desktop.storage.repositories.integration_log import CallRecord
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
+from medbookings_desktop.ui.alerts import AlertBanner, AlertNotifier
 from medbookings_desktop.ui.main_window import MainWindow
 from tests.gui.test_desk_window import MON_1000, open_window
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
@@ -101,7 +102,7 @@ def test_a_down_service_shows_the_banner_and_details_opens_the_health_dock(
     assert not window.health_dock.isVisible()
     banner.details_button.click()
     assert window.health_dock.isVisible()
-    qtbot.waitUntil(lambda: window.health.model.rowCount() == 3)
+    qtbot.waitUntil(lambda: window.health.model.rowCount() == len(health.SERVICES))
 
 
 def test_dismiss_hides_until_a_new_kind_and_a_recovery_takes_it_away(
@@ -162,3 +163,39 @@ def test_the_engine_meeting_a_401_from_twilio_raises_the_alert_through_live_refr
         fakes.sendgrid.stop()
         fakes.twilio.stop()
     assert fakes.sendgrid.violations == [] and fakes.twilio.violations == []
+
+
+def _alert(service: str, kind: AlertKind) -> Alert:
+    return Alert(service, kind, f"{service} {kind.value}")
+
+
+def test_the_tray_tells_each_alert_once_and_again_after_it_went_away(qtbot: QtBot) -> None:
+    notifier = AlertNotifier()
+    assert notifier.tray is None  # the offscreen platform has no tray: the banner alone tells
+    down = _alert("twilio", AlertKind.DOWN)
+    spike = _alert("sendgrid", AlertKind.ERROR_SPIKE)
+    assert notifier.set_alerts([down]) == [down]
+    assert notifier.set_alerts([down, spike]) == [spike]
+    assert notifier.set_alerts([spike]) == []
+    assert notifier.set_alerts([down, spike]) == [down]  # Twilio went down again
+    rejected = _alert("twilio", AlertKind.CREDENTIALS_REJECTED)
+    assert notifier.set_alerts([rejected, spike]) == [rejected]
+
+
+def test_a_dismissed_banner_comes_back_for_another_service(qtbot: QtBot) -> None:
+    banner = AlertBanner()
+    qtbot.addWidget(banner)
+    banner.show()
+    down = _alert("twilio", AlertKind.DOWN)
+    banner.set_alerts([down])
+    assert banner.isVisible() and banner.text.text() == "twilio down"
+    banner.dismiss_button.click()
+    banner.set_alerts([down])
+    assert banner.isHidden()
+    spike = _alert("sendgrid", AlertKind.ERROR_SPIKE)
+    banner.set_alerts([down, spike])
+    assert banner.isVisible() and banner.messages() == ["twilio down", "sendgrid error_spike"]
+    with qtbot.waitSignal(banner.details_requested):
+        banner.details_button.click()
+    banner.set_alerts([])
+    assert banner.isHidden()

@@ -185,3 +185,9 @@ def test_after_an_outage_the_waiting_messages_going_out_end_the_spike(small: Sma
     assert _kinds(small) == {"twilio": AlertKind.ERROR_SPIKE}  # back, but 6 of 7 failed
     _log(small, "twilio", *[(4, "ok")] * 6)  # what waited goes out
     assert alerts.current(small.ctx) == []
+
+
+def test_every_service_in_the_health_panel_has_its_words() -> None:
+    from medbookings_desktop.services import health
+
+    assert set(alerts.WORDS) == set(health.SERVICES)
