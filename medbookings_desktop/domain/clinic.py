@@ -121,6 +121,19 @@ def check_website(value: str) -> str:
     return value
 
 
+def maps_url(place_id: str, query: str) -> str:
+    """A Google Maps link (Maps URLs, `api=1`) to the place `place_id`; `query` (its
+    coordinates "lat,lng", or its name and address) is what Maps shows if it cannot use the
+    id. "" without a place id."""
+    if not place_id:
+        return ""
+    from urllib.parse import urlencode
+
+    return "https://www.google.com/maps/search/?" + urlencode(
+        {"api": "1", "query": query or place_id, "query_place_id": place_id}
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A site of the clinic. The place id, coordinates, website and opening hours usually
@@ -196,17 +209,11 @@ class Location:
     @property
     def maps_url(self) -> str:
         """A Google Maps link to this place ("" without a place id)."""
-        if not self.place_id:
-            return ""
-        from urllib.parse import urlencode
-
         if self.coordinates is not None:
             query = f"{self.latitude},{self.longitude}"
         else:
             query = ", ".join(p for p in (self.name, self.address) if p)
-        return "https://www.google.com/maps/search/?" + urlencode(
-            {"api": "1", "query": query, "query_place_id": self.place_id}
-        )
+        return maps_url(self.place_id, query)
 
 
 @dataclass(frozen=True, slots=True)

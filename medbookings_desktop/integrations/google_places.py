@@ -24,10 +24,19 @@ from medbookings_desktop.secrets import get_secret
 PLACES_API_KEY = "google.places_api_key"
 DEFAULT_BASE_URL = "https://places.googleapis.com/"
 URL_ENV = "MEDBOOKINGS_GOOGLE_PLACES_URL"
-DETAILS_FIELD_MASK = (
-    "displayName,formattedAddress,addressComponents,location,nationalPhoneNumber,"
-    "websiteUri,regularOpeningHours,id"
+# exactly what details_from_json reads: Google bills a details call by the fields it asks
+DETAILS_FIELDS = (
+    "id",
+    "displayName",
+    "formattedAddress",
+    "addressComponents",
+    "location",
+    "nationalPhoneNumber",
+    "internationalPhoneNumber",
+    "websiteUri",
+    "regularOpeningHours",
 )
+DETAILS_FIELD_MASK = ",".join(DETAILS_FIELDS)
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -54,6 +63,8 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class PlaceDetails:
+    """A picked place, from a details call asking for DETAILS_FIELDS."""
+
     place_id: str
     name: str = ""
     formatted_address: str = ""
@@ -63,11 +74,19 @@ class PlaceDetails:
     region: str = ""
     postal_code: str = ""
     country: str = ""  # ISO 3166-1 alpha-2, as the locations table holds it
-    phone: str = ""
+    phone: str = ""  # as dialled in the place's own country
+    international_phone: str = ""  # with its country code
     website: str = ""
     latitude: float | None = None
     longitude: float | None = None
     opening_hours: tuple[str, ...] = field(default_factory=tuple)  # weekdayDescriptions
+
+    def phone_for(self, region: str) -> str:
+        """The phone as the clinic in `region` (ISO 3166 code) dials it: the national form
+        for a place in that country, else the one with the country code."""
+        if self.international_phone and (not self.phone or self.country != region.upper()):
+            return self.international_phone
+        return self.phone
 
 
 def new_session_token() -> str:
@@ -96,6 +115,13 @@ def _component(components: list[dict[str, Any]], kind: str, *, short: bool = Fal
     return ""
 
 
+def _coordinate(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def details_from_json(data: Mapping[str, Any]) -> PlaceDetails:
     comps: list[dict[str, Any]] = list(data.get("addressComponents") or [])
     number = _component(comps, "street_number")
@@ -119,9 +145,10 @@ def details_from_json(data: Mapping[str, Any]) -> PlaceDetails:
         postal_code=_component(comps, "postal_code"),
         country=_component(comps, "country", short=True)[:2].upper(),
         phone=str(data.get("nationalPhoneNumber") or ""),
+        international_phone=str(data.get("internationalPhoneNumber") or ""),
         website=str(data.get("websiteUri") or ""),
-        latitude=location.get("latitude"),
-        longitude=location.get("longitude"),
+        latitude=_coordinate(location.get("latitude")),
+        longitude=_coordinate(location.get("longitude")),
         opening_hours=tuple(str(d) for d in hours.get("weekdayDescriptions") or ()),
     )
 

@@ -1,13 +1,15 @@
 """Locations page: the clinic's sites, with address fields an address lookup can fill.
 
-The lookup (Google Places) fills name, address, town, region, postcode, country and phone;
-the place id, coordinates, website and opening hours it also gives are shown under the form
-and kept in `picked_place` (the locations table has no columns for them yet). Without a key
-or a network the address fields are plain fields and a note says lookup is off.
+The lookup (Google Places) fills name, address, town, region, postcode, country, phone and
+website, and brings the place id, coordinates and opening hours, which are saved with the
+location: the hours are shown read-only ("from Google"), the place id as an "Open in Maps"
+link. Phone and website stay editable. Without a key or a network the address fields are
+plain fields, a note says lookup is off, and a location saves without any Google data.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from PySide6.QtCore import (
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medbookings_desktop.domain.clinic import ClinicSettings, Location
+from medbookings_desktop.domain.clinic import ClinicSettings, Location, maps_url
 from medbookings_desktop.domain.errors import InvalidInput
 from medbookings_desktop.integrations.google_places import PlaceDetails, PlacesClient
 from medbookings_desktop.services import clinic_admin, setup
@@ -50,6 +52,41 @@ from medbookings_desktop.ui.tasks import TaskRunner
 Index = QModelIndex | QPersistentModelIndex
 
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceInForm:
+    """What the form holds from Google beyond its editable fields."""
+
+    place_id: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    opening_hours: tuple[str, ...] = ()
+    formatted_address: str = ""
+
+    @classmethod
+    def of(cls, loc: Location | None) -> PlaceInForm:
+        if loc is None:
+            return cls()
+        return cls(loc.place_id, loc.latitude, loc.longitude, loc.opening_hours)
+
+    @classmethod
+    def picked(cls, place: PlaceDetails) -> PlaceInForm:
+        return cls(
+            place.place_id,
+            place.latitude,
+            place.longitude,
+            tuple(place.opening_hours),
+            place.formatted_address,
+        )
+
+
+def with_scheme(website: str) -> str:
+    """A website typed without its scheme ("clinic.example.org") as https://clinic.example.org."""
+    website = website.strip()
+    if website and "://" not in website and not website.lower().startswith(("http:", "https:")):
+        return "https://" + website
+    return website
 
 
 class LocationsModel(QAbstractListModel):
@@ -143,6 +180,34 @@ class LocationsPage(QWidget):
             self.address_edits[key] = edit
         self.phone_edit = QLineEdit(self)
         self.phone_edit.setAccessibleName(self.tr("Location phone"))
+        self.phone_edit.setToolTip(
+            self.tr("A number without a country code is read in the clinic's phone region")
+        )
+        self.website_edit = QLineEdit(self)
+        self.website_edit.setAccessibleName(self.tr("Location website"))
+        self.website_edit.setPlaceholderText(self.tr("https://…"))
+        self.hours_label = QLabel(self)
+        self.hours_label.setAccessibleName(self.tr("Opening hours, from Google"))
+        self.hours_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.hours_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hours_label.setToolTip(
+            self.tr("Read from Google with the address; change them in Google Maps")
+        )
+        self.maps_link = QLabel(self)
+        self.maps_link.setAccessibleName(self.tr("Open in Maps"))
+        self.maps_link.setTextFormat(Qt.TextFormat.RichText)
+        self.maps_link.setOpenExternalLinks(True)
+        self.maps_link.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.forget_button = QPushButton(self.tr("&Forget the Google place"), self)
+        self.forget_button.setAccessibleName(self.tr("Forget the Google place"))
+        self.forget_button.setToolTip(
+            self.tr("Keep the address as typed, without Google's place, coordinates and hours")
+        )
+        self.forget_button.clicked.connect(self.forget_place)
+        self.place = PlaceInForm()
         self.places = PlacesPicker(
             tasks,
             PlacesClient(region=clinic.phone_region, language=clinic.locale.replace("_", "-"))
@@ -164,10 +229,12 @@ class LocationsPage(QWidget):
         self.problems = {
             "name": ProblemLabel(self.tr("the location name"), self),
             "zone": ProblemLabel(self.tr("the location time zone"), self),
+            "phone": ProblemLabel(self.tr("the location phone"), self),
+            "website": ProblemLabel(self.tr("the location website"), self),
         }
         self.general_problem = ProblemLabel(self.tr("the location"), self)
 
-        form = QFormLayout()
+        form = self.form = QFormLayout()
 
         def add_row(text: str, field: QWidget, buddy: QWidget) -> None:
             label = QLabel(text, self)
@@ -180,8 +247,26 @@ class LocationsPage(QWidget):
         )
         for key, (text, _) in labels.items():
             add_row(text, self.address_edits[key], self.address_edits[key])
-        add_row(self.tr("&Phone:"), self.phone_edit, self.phone_edit)
-        form.addRow("", self.place_label)
+        add_row(
+            self.tr("&Phone:"),
+            with_problem(self.phone_edit, self.problems["phone"]),
+            self.phone_edit,
+        )
+        add_row(
+            self.tr("&Website:"),
+            with_problem(self.website_edit, self.problems["website"]),
+            self.website_edit,
+        )
+        self.hours_caption = QLabel(self.tr("Opening hours\n(from Google):"), self)
+        form.addRow(self.hours_caption, self.hours_label)
+        place_row = QHBoxLayout()
+        place_row.addWidget(self.place_label, 1)
+        place_row.addWidget(self.maps_link)
+        place_row.addWidget(self.forget_button)
+        self.place_box = QWidget(self)
+        self.place_box.setLayout(place_row)
+        place_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow("", self.place_box)
         add_row(
             self.tr("Time &zone:"),
             with_problem(self.zone_combo, self.problems["zone"]),
@@ -258,7 +343,8 @@ class LocationsPage(QWidget):
             self.show_location(loc)
 
     def new_location(self) -> None:
-        self.list_view.selectionModel().clearSelection()
+        # no current row either: choosing the location shown before loads it again
+        self.list_view.selectionModel().clear()
         self.show_location(None)
         self.name_edit.setFocus()
 
@@ -273,11 +359,11 @@ class LocationsPage(QWidget):
         for key, edit in self.address_edits.items():
             edit.setText(str(getattr(loc, key)) if loc else "")
         self.phone_edit.setText(loc.phone if loc else "")
+        self.website_edit.setText(loc.website if loc else "")
         set_zone(self.zone_combo, loc.zone if loc else self.clinic.zone)
         self.picked_place = None
         self.places.reset()
-        self.place_label.clear()
-        self.place_label.hide()
+        self._show_place(PlaceInForm.of(loc))
         self._clear_problems()
 
     def fill_from_place(self, place: PlaceDetails) -> None:
@@ -293,16 +379,58 @@ class LocationsPage(QWidget):
             "postal_code": place.postal_code,
             "country": place.country,
         }
+        if not any(values.values()) and place.formatted_address:
+            # no address parts came back: the one-line address is better than nothing
+            values["address_line1"] = place.formatted_address
         for key, value in values.items():
             self.address_edits[key].setText(value)
-        if place.phone:
-            self.phone_edit.setText(place.phone)
-        self.place_label.setText(self._place_text(place))
-        self.place_label.show()
+        # what Google knows replaces the form's; an empty answer leaves the typed value
+        phone = place.phone_for(self.clinic.phone_region)
+        if phone:
+            self.phone_edit.setText(phone)
+        if place.website:
+            self.website_edit.setText(place.website)
+        self._show_place(PlaceInForm.picked(place))
         self._clear_problems()
 
-    def _place_text(self, place: PlaceDetails) -> str:
-        lines = [self.tr("Google place {id}").format(id=place.place_id)]
+    def forget_place(self) -> None:
+        """Drop Google's place id, coordinates and hours from the form (saved with Save)."""
+        self.picked_place = None
+        self._show_place(PlaceInForm())
+
+    def _show_place(self, place: PlaceInForm) -> None:
+        self.place = place
+        self.hours_label.setText("\n".join(place.opening_hours))
+        self.form.setRowVisible(self.hours_label, bool(place.opening_hours))
+        self.form.setRowVisible(self.place_box, bool(place.place_id))
+        self.place_label.setText(self._place_text(place) if place.place_id else "")
+        self.place_label.setVisible(bool(place.place_id))
+        url = self.maps_url()
+        self.maps_link.setText(
+            '<a href="{url}">{text}</a>'.format(
+                url=url.replace("&", "&amp;").replace('"', "&quot;"),
+                text=self.tr("Open in Maps"),
+            )
+            if url
+            else ""
+        )
+        self.maps_link.setToolTip(self.tr("Open this place in Google Maps in the browser"))
+        self.maps_link.setVisible(bool(url))
+        self.forget_button.setVisible(bool(place.place_id))
+
+    def maps_url(self) -> str:
+        """The "Open in Maps" link of the place in the form ("" without a Google place)."""
+        place = self.place
+        if place.latitude is not None and place.longitude is not None:
+            query = f"{place.latitude},{place.longitude}"
+        else:
+            query = self.name_edit.text().strip() or place.formatted_address
+        return maps_url(place.place_id, query)
+
+    def _place_text(self, place: PlaceInForm) -> str:
+        lines = []
+        if place.formatted_address:
+            lines.append(self.tr("Google: {address}").format(address=place.formatted_address))
         if place.latitude is not None and place.longitude is not None:
             locale = self.locale()
             lines.append(
@@ -311,11 +439,7 @@ class LocationsPage(QWidget):
                     lng=locale.toString(place.longitude, "f", 5),
                 )
             )
-        if place.website:
-            lines.append(self.tr("Website: {url}").format(url=place.website))
-        if place.opening_hours:
-            lines.append(self.tr("Opening hours:"))
-            lines.extend(place.opening_hours)
+        lines.append(self.tr("Google place {id}").format(id=place.place_id))
         return "\n".join(lines)
 
     def _clear_problems(self) -> None:
@@ -325,10 +449,16 @@ class LocationsPage(QWidget):
 
     def location_in_form(self) -> Location:
         """The form as a Location; raises InvalidInput for a missing name or unknown zone."""
+        place = self.place
         return Location(
             name=self.name_edit.text().strip(),
             zone=self.zone_combo.currentText().strip(),
             phone=self.phone_edit.text().strip(),
+            website=with_scheme(self.website_edit.text()),
+            place_id=place.place_id,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            opening_hours=place.opening_hours,
             id=self._editing,
             **{key: edit.text().strip() for key, edit in self.address_edits.items()},
         )
