@@ -468,3 +468,25 @@ def test_every_control_has_an_accessible_name(desk: Desk) -> None:
         b for b in page.findChildren(QAbstractButton) if not (b.accessibleName() or b.text())
     ]
     assert unnamed == []
+
+
+def test_a_test_checks_only_the_fields_its_channel_uses(desk: Desk, qtbot: QtBot) -> None:
+    page = desk.page
+    fill_in(desk, qtbot)
+    type_into(qtbot, page.whatsapp_from_edit, "02079460")  # a digit short
+    assert page.problems["whatsapp_from"].isVisible()
+    text = send_test(desk, qtbot, page.sms_test, "020 7946 0123")
+    assert text.startswith("✓ Sent")
+    page.whatsapp_test.recipient.setText("020 7946 0124")
+    page.whatsapp_test.recipient.setFocus()
+    qtbot.keyClick(page.whatsapp_test.recipient, Qt.Key.Key_Return)  # Enter sends
+    qtbot.waitUntil(lambda: "Correct the fields" in page.whatsapp_test.result.text())
+    assert [m.channel for m in desk.twilio.sent] == ["sms"]
+
+
+def test_ctrl_s_saves_the_page_shown(desk: Desk, qtbot: QtBot) -> None:
+    page = desk.page
+    type_into(qtbot, page.email_from_edit, "reception@example.org")
+    with qtbot.waitSignal(page.saved, timeout=WAIT):
+        qtbot.keyClick(page.email_from_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert settings_rows(desk)[cfg.SETTINGS_KEY]["email_from"] == "reception@example.org"

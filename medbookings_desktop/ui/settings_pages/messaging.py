@@ -73,6 +73,12 @@ ENV_FIELDS: dict[str, str] = {
     "quiet_hours": "MEDBOOKINGS_QUIET_HOURS",
 }
 CHANNELS = ("email", "sms", "whatsapp")
+# the fields a test message by each channel uses (a test has no template)
+TEST_FIELDS: dict[str, tuple[str, ...]] = {
+    "email": ("email_from", "email_from_name", "sendgrid_sandbox"),
+    "sms": ("twilio_account_sid", "sms_from"),
+    "whatsapp": ("twilio_account_sid", "whatsapp_from"),
+}
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _TEMPLATE_ID = re.compile(r"d-[0-9a-fA-F]{32}")
@@ -389,7 +395,11 @@ class SendTestRow(QWidget):
             self.button.setToolTip(text)
         else:
             self.reason.clear()
-            self.button.setToolTip(self.tr("Send one short message to this recipient now"))
+            self.button.setToolTip(
+                self.tr(
+                    "Send one short message to this recipient now (Enter in the recipient field)"
+                )
+            )
         self.reason.setVisible(bool(missing))
         self.button.setEnabled(not missing and not self.busy)
 
@@ -445,7 +455,7 @@ class MessagingPage(QWidget):
             self.template_edits[kind] = edit
             templates.addRow(label + ":", self._checked(f"template:{kind}", edit, label))
         self.email_test = SendTestRow(
-            "email", self.tr("Send test &e-mail"), self.tr("e-mail"), self.email_box
+            "email", self.tr("Send test e-mail"), self.tr("e-mail"), self.email_box
         )
         form = QFormLayout(self.email_box)
         form.addRow(
@@ -492,7 +502,9 @@ class MessagingPage(QWidget):
                 self._layout_box(templates),
             ),
         )
-        form.addRow(self._label(self.tr("Test &to:"), self.email_test.recipient), self.email_test)
+        form.addRow(
+            self._label(self.tr("Test e-mai&l to:"), self.email_test.recipient), self.email_test
+        )
 
         # -- SMS and WhatsApp --------------------------------------------------------------------
         self.twilio_box = QGroupBox(self.tr("SMS and WhatsApp (Twilio)"), self)
@@ -508,14 +520,14 @@ class MessagingPage(QWidget):
             self.content_edits[kind] = edit
             contents.addRow(label + ":", self._checked(f"content:{kind}", edit, label))
         self.sms_test = SendTestRow(
-            "sms", self.tr("Send test S&MS"), self.tr("SMS"), self.twilio_box
+            "sms", self.tr("Send test SMS"), self.tr("SMS"), self.twilio_box
         )
         self.whatsapp_test = SendTestRow(
-            "whatsapp", self.tr("Send test &WhatsApp"), self.tr("WhatsApp"), self.twilio_box
+            "whatsapp", self.tr("Send test WhatsApp"), self.tr("WhatsApp"), self.twilio_box
         )
         tform = QFormLayout(self.twilio_box)
         tform.addRow(
-            self._label(self.tr("Account &SID:"), self.sid_edit),
+            self._label(self.tr("Account S&ID:"), self.sid_edit),
             self._checked("twilio_account_sid", self.sid_edit, self.tr("Account SID")),
         )
         tform.addRow(
@@ -523,7 +535,7 @@ class MessagingPage(QWidget):
             self._checked(secrets.TWILIO_AUTH_TOKEN, self.auth_token, self.tr("Auth token")),
         )
         tform.addRow(
-            self._label(self.tr("SMS se&nder:"), self.sms_from_edit),
+            self._label(self.tr("SMS sen&der:"), self.sms_from_edit),
             self._rows(
                 self._checked("sms_from", self.sms_from_edit, self.tr("SMS sender")),
                 self._help(
@@ -552,7 +564,7 @@ class MessagingPage(QWidget):
         )
         tform.addRow(self._label(self.tr("Test S&MS to:"), self.sms_test.recipient), self.sms_test)
         tform.addRow(
-            self._label(self.tr("Test WhatsApp to:"), self.whatsapp_test.recipient),
+            self._label(self.tr("Test &WhatsApp to:"), self.whatsapp_test.recipient),
             self.whatsapp_test,
         )
 
@@ -563,7 +575,7 @@ class MessagingPage(QWidget):
         )
         bform = QFormLayout(self.blob_box)
         bform.addRow(
-            self._label(self.tr("Read-write to&ken:"), self.blob_token.edit),
+            self._label(self.tr("Blob read-write &token:"), self.blob_token.edit),
             self._rows(
                 self._checked(secrets.VERCEL_BLOB_TOKEN, self.blob_token, self.tr("Token")),
                 self._help(
@@ -587,9 +599,9 @@ class MessagingPage(QWidget):
         self.quiet_zone = self._help("")
         times = QHBoxLayout()
         times.setContentsMargins(0, 0, 0, 0)
-        times.addWidget(self._label(self.tr("Fro&m"), self.quiet_start))
+        times.addWidget(self._label(self.tr("St&art"), self.quiet_start))
         times.addWidget(self.quiet_start)
-        times.addWidget(self._label(self.tr("un&til"), self.quiet_end))
+        times.addWidget(self._label(self.tr("&Until"), self.quiet_end))
         times.addWidget(self.quiet_end)
         times.addStretch(1)
         qlayout = QVBoxLayout(self.quiet_box)
@@ -952,6 +964,32 @@ class MessagingPage(QWidget):
             changes["sendgrid_sandbox"] = self.sandbox_check.isChecked()
         return dataclasses.replace(base, **changes)
 
+    def test_config(self, channel: str) -> MessagingConfig:
+        """What a test by `channel` sends with: the fields it uses as the form says them
+        (checked; raises InvalidInput after marking them), the rest as saved."""
+        state = self.state
+        base = state.stored if state is not None else MessagingConfig()
+        env = state.env_fields if state is not None else frozenset()
+        values: dict[str, Any] = {}
+        first: InvalidInput | None = None
+        for name in TEST_FIELDS[channel]:
+            if name in env:
+                continue
+            if name == "email_from_name":
+                values[name] = self.email_name_edit.text().strip()
+            elif name == "sendgrid_sandbox":
+                values[name] = self.sandbox_check.isChecked()
+            else:
+                try:
+                    values[name] = self._check(name)
+                    self.problems[name].clear_problem()
+                except InvalidInput as exc:
+                    self.problems[name].show_problem(exc.message)
+                    first = first or exc
+        if first is not None:
+            raise first
+        return dataclasses.replace(base, **values)
+
     def typed_secrets(self) -> dict[str, str]:
         return {s.key: s.typed() for s in self.secret_fields() if s.typed()}
 
@@ -1014,7 +1052,7 @@ class MessagingPage(QWidget):
         row.result.clear()
         row.problem.clear_problem()
         try:
-            config = self.form_config()
+            config = self.test_config(channel)
         except InvalidInput:
             row.result.setText(self.tr("Correct the fields marked ⚠ first."))
             return
