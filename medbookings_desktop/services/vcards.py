@@ -48,7 +48,8 @@ def patient_card(patient: Patient) -> str:
 
 
 def clinic_card(clinic: ClinicSettings, location: Location | None) -> str:
-    """The clinic as an organisation card; with a location, its address and phone."""
+    """The clinic as an organisation card; with a location, its address, phone, website and
+    coordinates."""
     import vobject
 
     card = _new_card()
@@ -76,5 +77,10 @@ def clinic_card(clinic: ClinicSettings, location: Location | None) -> str:
             tel = card.add("tel")
             tel.value = location.phone
             tel.type_param = "WORK"
+        if location.website:
+            card.add("url").value = location.website
+        if location.coordinates is not None:
+            # vCard 3.0 GEO: latitude;longitude, both decimal degrees
+            card.add("geo").value = f"{location.latitude:.6f};{location.longitude:.6f}"
     text: str = card.serialize()
     return text

@@ -116,3 +116,24 @@ def test_maps_link_needs_a_place_id() -> None:
     }
     by_name = _loc(place_id="ChIJ-harley", address_line1="10 Harley Street").maps_url
     assert parse_qs(urlsplit(by_name).query)["query"] == ["Harley, 10 Harley Street"]
+
+
+def test_the_clinic_vcard_carries_the_locations_website_and_coordinates() -> None:
+    import vobject
+
+    from medbookings_desktop.domain.clinic import ClinicSettings
+    from medbookings_desktop.services.vcards import clinic_card
+
+    location = _loc(
+        phone="020 7946 0123",
+        website="https://harley.example.org/a;b",
+        place_id="ChIJ-harley",
+        latitude=51.5186,
+        longitude=-0.1477,
+    )
+    card = vobject.readOne(clinic_card(ClinicSettings(name="Clinic"), location))
+    assert card.tel.value == "020 7946 0123"
+    assert card.url.value == "https://harley.example.org/a;b"
+    assert card.geo.value == "51.518600;-0.147700"
+    plain = vobject.readOne(clinic_card(ClinicSettings(name="Clinic"), _loc()))
+    assert "url" not in plain.contents and "geo" not in plain.contents
