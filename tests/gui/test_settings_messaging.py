@@ -173,6 +173,13 @@ def test_values_are_saved_and_read_back_secrets_in_the_keyring_only(
         assert not secret.clear_button.isEnabled()
     fill_in(desk, qtbot)
     page.sandbox_check.setChecked(True)
+    # the per-message template lists are folded while none is set
+    for toggle, box in ((page.templates_toggle, page.templates_box),
+                        (page.contents_toggle, page.contents_box)):  # fmt: skip
+        assert not toggle.isChecked() and not box.isVisible()
+        assert toggle.text() == "None set — set them up"
+        qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+        assert box.isVisible()
     type_into(qtbot, page.template_edits["confirmation"], TEMPLATE_ID)
     type_into(qtbot, page.content_edits["reminder"], CONTENT_SID)
     type_into(qtbot, page.blob_token.edit, BLOB_TOKEN)
@@ -219,6 +226,7 @@ def test_values_are_saved_and_read_back_secrets_in_the_keyring_only(
     assert again.sid_edit.text() == ACCOUNT_SID
     assert again.sandbox_check.isChecked()
     assert again.template_edits["confirmation"].text() == TEMPLATE_ID
+    assert again.templates_toggle.isChecked() and again.templates_toggle.text() == "1 of 5 set"
     assert again.content_edits["reminder"].text() == CONTENT_SID
     assert again.quiet_check.isChecked()
     assert again.quiet_start.time() == QTime(22, 0) and again.quiet_end.time() == QTime(7, 30)
@@ -239,8 +247,10 @@ def test_invalid_fields_block_saving_with_their_message(desk: Desk, qtbot: QtBot
     assert "AC followed by 32" in page.problems["twilio_account_sid"].text()
     type_into(qtbot, page.sms_from_edit, "020 7946")
     type_into(qtbot, page.email_from_edit, "reception@")
+    page.templates_toggle.setChecked(True)
     type_into(qtbot, page.template_edits["reminder"], "1234")
-    type_into(qtbot, page.content_edits["confirmation"], "SM123")
+    type_into(qtbot, page.content_edits["confirmation"], "SM123")  # typed, then folded away
+    page.contents_toggle.setChecked(False)
     page.quiet_check.setChecked(True)
     page.quiet_start.setTime(QTime(21, 0))
     page.quiet_end.setTime(QTime(21, 0))
@@ -260,6 +270,7 @@ def test_invalid_fields_block_saving_with_their_message(desk: Desk, qtbot: QtBot
         problem = page.problems[name]
         assert problem.isVisible() and words in problem.text(), (name, problem.text())
         assert problem.text().startswith("⚠")  # a sign, not colour alone
+    assert page.contents_toggle.isChecked()  # unfolded to show its problem
     qtbot.waitUntil(lambda: not desk.tasks.busy())
     assert settings_rows(desk).get(cfg.SETTINGS_KEY) == before
     assert keyring_value(desk, secrets.TWILIO_AUTH_TOKEN) is None

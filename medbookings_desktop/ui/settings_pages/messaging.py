@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTimeEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -454,6 +455,10 @@ class MessagingPage(QWidget):
             edit = self._line(self.tr("SendGrid template for {kind}").format(kind=label), "d-…")
             self.template_edits[kind] = edit
             templates.addRow(label + ":", self._checked(f"template:{kind}", edit, label))
+        self.templates_box = self._layout_box(templates)
+        self.templates_toggle = self._disclosure(
+            self.tr("Show the SendGrid template ids"), self.templates_box
+        )
         self.email_test = SendTestRow(
             "email", self.tr("Send test e-mail"), self.tr("e-mail"), self.email_box
         )
@@ -478,16 +483,14 @@ class MessagingPage(QWidget):
             self._label(self.tr("From &name:"), self.email_name_edit),
             self._checked("email_from_name", self.email_name_edit, self.tr("From name")),
         )
+        form.addRow("", self.sandbox_check)
         form.addRow(
             "",
-            self._rows(
-                self.sandbox_check,
-                self._help(
-                    self.tr(
-                        "On: SendGrid checks every mail and answers as usual, but delivers "
-                        "none (for trying things out)."
-                    )
-                ),
+            self._help(
+                self.tr(
+                    "On: SendGrid checks every mail and answers as usual, but delivers none "
+                    "(for trying things out)."
+                )
             ),
         )
         form.addRow(
@@ -499,7 +502,8 @@ class MessagingPage(QWidget):
                         "without one use MedBookings' own text (Message templates page)."
                     )
                 ),
-                self._layout_box(templates),
+                self.templates_toggle,
+                self.templates_box,
             ),
         )
         form.addRow(
@@ -519,6 +523,10 @@ class MessagingPage(QWidget):
             edit = self._line(self.tr("WhatsApp template for {kind}").format(kind=label), "HX…")
             self.content_edits[kind] = edit
             contents.addRow(label + ":", self._checked(f"content:{kind}", edit, label))
+        self.contents_box = self._layout_box(contents)
+        self.contents_toggle = self._disclosure(
+            self.tr("Show the WhatsApp template SIDs"), self.contents_box
+        )
         self.sms_test = SendTestRow(
             "sms", self.tr("Send test SMS"), self.tr("SMS"), self.twilio_box
         )
@@ -559,7 +567,8 @@ class MessagingPage(QWidget):
                         "WhatsApp only lets a business start a conversation with one."
                     )
                 ),
-                self._layout_box(contents),
+                self.contents_toggle,
+                self.contents_box,
             ),
         )
         tform.addRow(self._label(self.tr("Test S&MS to:"), self.sms_test.recipient), self.sms_test)
@@ -724,6 +733,31 @@ class MessagingPage(QWidget):
         box.setLayout(layout)
         return box
 
+    def _disclosure(self, name: str, box: QWidget) -> QToolButton:
+        """A button that shows and hides `box` (optional details), saying how many are set."""
+        button = QToolButton(self)
+        button.setCheckable(True)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setArrowType(Qt.ArrowType.RightArrow)
+        button.setAccessibleName(name)
+
+        def toggled(on: bool) -> None:
+            button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+            box.setVisible(on)
+
+        button.toggled.connect(toggled)
+        box.setVisible(False)
+        return button
+
+    def _show_count(self, button: QToolButton, ids: Mapping[str, str]) -> None:
+        count = sum(1 for kind, _ in KINDS if ids.get(kind))
+        button.setText(
+            self.tr("None set — set them up") if not count else
+            self.tr("{count} of {total} set").format(count=count, total=len(KINDS))
+        )  # fmt: skip
+        button.setChecked(bool(count))
+
     def test_rows(self) -> tuple[SendTestRow, SendTestRow, SendTestRow]:
         return (self.email_test, self.sms_test, self.whatsapp_test)
 
@@ -787,6 +821,8 @@ class MessagingPage(QWidget):
             edit.setText(shown.template_ids.get(kind, ""))
         for kind, edit in self.content_edits.items():
             edit.setText(shown.content_sids.get(kind, ""))
+        self._show_count(self.templates_toggle, shown.template_ids)
+        self._show_count(self.contents_toggle, shown.content_sids)
         quiet = shown.quiet_hours
         start, end = quiet or cfg.DEFAULT_QUIET_HOURS
         self.quiet_start.setTime(QTime.fromString(start, "HH:mm"))
@@ -942,6 +978,11 @@ class MessagingPage(QWidget):
             except InvalidInput as exc:
                 self.problems[name].show_problem(exc.message)
                 first = first or exc
+                # a problem in a folded list is shown
+                if name.startswith("template:"):
+                    self.templates_toggle.setChecked(True)
+                elif name.startswith("content:"):
+                    self.contents_toggle.setChecked(True)
         if first is not None:
             raise first
         templates = {k: values[f"template:{k}"] for k, _ in KINDS if values[f"template:{k}"]}
