@@ -145,6 +145,8 @@ def facts_dict(kind: str, facts: MessageFacts) -> dict[str, Any]:
         "location_name": "" if online or location is None else location.name,
         "location_address": "" if online else _address(location),
         "location_phone": location.phone if location is not None else "",
+        "location_website": location.website if location is not None else "",
+        "location_maps_url": "" if online or location is None else location.maps_url,
         "online": online,
         "clinic_name": clinic.name,
         "previous_date": "",

@@ -54,6 +54,8 @@ COMMON_PLACEHOLDERS: dict[str, str] = {
     "location_name": "Where the appointment takes place",
     "location_address": "The location's address on one line",
     "location_phone": "The location's phone number",
+    "location_website": "The location's website",
+    "location_maps_url": "A Google Maps link to the location (once looked up with Google)",
     "online": "True for an online appointment (use in {% if online %})",
     "clinic_name": "The clinic's name",
 }
@@ -310,6 +312,9 @@ def sample_facts(
         "location_name": "Riverside",
         "location_address": "1 River Street, London",
         "location_phone": "020 7946 0000",
+        "location_website": "https://riverside.example.org/",
+        "location_maps_url": "https://www.google.com/maps/search/?api=1&query=51.5055%2C-0.0754"
+        "&query_place_id=ChIJ-riverside",
         "online": False,
         "clinic_name": clinic.name,
         "previous_date": f"{before:%A} {before.day} {before:%B %Y}",

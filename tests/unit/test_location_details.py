@@ -137,3 +137,54 @@ def test_the_clinic_vcard_carries_the_locations_website_and_coordinates() -> Non
     assert card.geo.value == "51.518600;-0.147700"
     plain = vobject.readOne(clinic_card(ClinicSettings(name="Clinic"), _loc()))
     assert "url" not in plain.contents and "geo" not in plain.contents
+
+
+def test_message_templates_offer_the_locations_website_and_maps_link() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from medbookings_desktop.domain.appointments import Appointment
+    from medbookings_desktop.domain.clinic import ClinicSettings, Provider, Service
+    from medbookings_desktop.domain.patients import Patient
+    from medbookings_desktop.messaging.render import MessageFacts, check_template, render
+    from medbookings_desktop.services.templates import sample_facts
+
+    text = "{{ location_website }} | {{ location_maps_url }}"
+    assert check_template(text, "confirmation") is None
+    sample = sample_facts("confirmation")
+    assert sample["location_website"].startswith("https://")
+    assert "query_place_id=" in sample["location_maps_url"]
+
+    location = _loc(
+        website="https://harley.example.org/",
+        place_id="ChIJ-harley",
+        latitude=51.5186,
+        longitude=-0.1477,
+        id=1,
+    )
+    start = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
+
+    def facts(where: Location | None, online: bool = False) -> MessageFacts:
+        appt = Appointment(
+            patient_id=1,
+            provider_id=1,
+            service_id=1,
+            start=start,
+            end=start + timedelta(minutes=30),
+            location_id=None if where is None else where.id,
+            online=online,
+            id=41,
+        )
+        return MessageFacts(
+            clinic=ClinicSettings(name="Clinic", zone="Europe/London"),
+            patient=Patient("Ada", "Okafor", email="ada@example.org", id=1),
+            appointment=appt,
+            provider=Provider(name="Thandi Mokoena", title="Dr", id=1),
+            service=Service(name="Consultation", duration=timedelta(minutes=30), id=1),
+            location=where,
+        )
+
+    overrides = {"confirmation": {"sms": text}}
+    sms = render("confirmation", "sms", facts(location), overrides=overrides)
+    assert sms.text == f"https://harley.example.org/ | {location.maps_url}"
+    plain = render("confirmation", "sms", facts(_loc(id=2)), overrides=overrides)
+    assert plain.text.strip() == "|"
