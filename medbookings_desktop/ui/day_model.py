@@ -142,6 +142,14 @@ class CalendarModel(QAbstractTableModel):
         # the days either side of the one shown, read ahead so that stepping shows at once
         self._ahead: dict[date, tuple[float, DayData]] = {}
         self._ahead_generation = 0
+        # moves on whenever what the view lays out may have changed (tiles, their times, columns)
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """A number that changes with every change to the tiles or the columns: a view keeps
+        its layout while it stays the same."""
+        return self._version
 
     # -- loading (subclasses say what to fetch) ----------------------------------------------
 
@@ -215,6 +223,7 @@ class CalendarModel(QAbstractTableModel):
     def _show(self, data: DayData) -> None:
         columns = self._filtered_columns(data)
         cells = self._group(data, columns)
+        self._version += 1
         if data.on != self._data.on or columns != self._columns:
             self.beginResetModel()
             self._data, self._columns, self._cells = data, columns, cells

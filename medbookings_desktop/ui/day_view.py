@@ -40,7 +40,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 from medbookings_desktop.domain.appointments import Status
 from medbookings_desktop.domain.availability import resolve_wall_time
 from medbookings_desktop.services.agenda import AgendaLine, Block
-from medbookings_desktop.ui.day_model import CalendarModel, Role, appointments_text, status_word
+from medbookings_desktop.ui.day_model import CalendarModel, appointments_text, status_word
 
 STATUS_COLOURS: dict[Status, str] = {
     Status.BOOKED: "#3b82f6",
@@ -99,8 +99,15 @@ class DayView(QAbstractItemView):
         self._lanes: dict[tuple[int, int], tuple[int, int]] = {}
         self._grid = timedelta(minutes=15)
         self._font_metrics: tuple[int, int] | None = None
-        self._tile_rects: dict[tuple[int, int], QRect] | None = None
-        self._shades: dict[int, list[Shade]] | None = None
+        # each column's tiles' rectangles on the unscrolled grid, laid out when first asked
+        self._tile_rects: dict[int, list[QRect]] | None = None
+        self._shades: dict[int, list[Shade]] | None = None  # on the unscrolled grid
+        # what painting a tile or a column's header needs, kept while the layout holds
+        self._looks: dict[tuple[int, int], _TileLook] = {}
+        self._headers: list[_HeaderLook] | None = None
+        self._fonts: _Fonts | None = None
+        # the model and its version the layout was made for (a load asks twice: reset, loaded)
+        self._laid_out: tuple[Any, int] | None = None
         self._press: tuple[QModelIndex, QPoint, int] | None = None
         self._drag: _Drag | None = None
         # the now-line moves; a repaint a minute is all it costs
@@ -125,11 +132,33 @@ class DayView(QAbstractItemView):
             model.loaded.connect(self._relayout)
 
     def _relayout(self, *_: Any) -> None:
+        model = self.day_model()
+        laid_out = (model, model.version) if model is not None else None
+        if laid_out is not None and self._laid_out == laid_out:
+            return  # already laid out for these tiles (a model reset, then its `loaded`)
+        self._laid_out = laid_out
         self._fit_hours()
         self._lanes = self._layout_lanes()
-        self._tile_rects = self._shades = None
+        self._forget_layout()
         self.updateGeometries()
         self.viewport().update()
+
+    def _forget_layout(self) -> None:
+        """Tiles' rectangles, shades and what painting keeps: after a change of tiles, size,
+        font or palette."""
+        self._tile_rects = self._shades = self._headers = None
+        self._looks = {}
+
+    def dataChanged(
+        self,
+        top_left: QModelIndex | Any,
+        bottom_right: QModelIndex | Any,
+        roles: Sequence[int] = (),
+    ) -> None:
+        """Overrides QAbstractItemView.dataChanged: a tile's colour, status or text changed."""
+        self._looks = {}
+        self._headers = None
+        super().dataChanged(top_left, bottom_right, list(roles))
 
     def set_slot_grid(self, grid: timedelta) -> None:
         """The clinic's slot grid: where a dragged tile snaps and what Ctrl+Up/Down steps."""
@@ -150,9 +179,17 @@ class DayView(QAbstractItemView):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._font_metrics = self._tile_rects = self._shades = None
+            self._font_metrics = self._fonts = None
+            self._forget_layout()
             self.updateGeometries()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self._forget_layout()
         super().changeEvent(event)
+
+    def _painting_fonts(self) -> _Fonts:
+        if self._fonts is None:
+            self._fonts = _Fonts.of(self.font())
+        return self._fonts
 
     def _line_height(self) -> int:
         return self._metrics()[0]
@@ -287,7 +324,7 @@ class DayView(QAbstractItemView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._tile_rects = self._shades = None  # column widths follow the width
+        self._forget_layout()  # column widths follow the width
         self.updateGeometries()
 
     def scroll_to_time(self, local: datetime) -> None:
@@ -313,41 +350,46 @@ class DayView(QAbstractItemView):
         """Overrides QAbstractItemView.visualRect: the tile's rectangle in the viewport."""
         if not index.isValid():
             return QRect()
-        if self._tile_rects is None:
-            self._tile_rects = self._lay_out_tiles()
-        rect = self._tile_rects.get((index.row(), index.column()))
-        if rect is None:
+        rects = self._column_rects(index.column())
+        if not 0 <= index.row() < len(rects):
             return QRect()
-        return rect.translated(-self._hscroll(), -self._vscroll())
+        return rects[index.row()].translated(-self._hscroll(), -self._vscroll())
 
-    def _lay_out_tiles(self) -> dict[tuple[int, int], QRect]:
-        """Every tile's rectangle on the unscrolled grid (kept until tiles, size or font change)."""
+    def _column_rects(self, column: int) -> list[QRect]:
+        """A column's tiles' rectangles by row, on the unscrolled grid (kept until tiles, size
+        or font change)."""
+        if self._tile_rects is None:
+            self._tile_rects = {}
+        found = self._tile_rects.get(column)
+        if found is None:
+            found = self._tile_rects[column] = self._lay_out_column(column)
+        return found
+
+    def _lay_out_column(self, column: int) -> list[QRect]:
         model = self.day_model()
-        rects: dict[tuple[int, int], QRect] = {}
-        if model is None:
-            return rects
-        hscroll = self._hscroll()
+        if model is None or not 0 <= column < model.columnCount():
+            return []
         width = self._column_width() - 4
         header, ppm, first = self._header_height(), self._px_per_minute(), self._first_hour * 60
         zone = model.zone
-        for column in range(model.columnCount()):
-            on = model.column_day(column)
-            midnight = datetime(on.year, on.month, on.day, tzinfo=UTC)
-            left = self._x_for(column) + hscroll + 2
+        on = model.column_day(column)
+        midnight = datetime(on.year, on.month, on.day, tzinfo=UTC)
+        left = self._gutter_width() + column * self._column_width() + 2
 
-            def y(instant: datetime, midnight: datetime = midnight) -> int:
-                # as _y_for, unscrolled: wall-clock minutes of the column's day
-                wall = instant.astimezone(zone).replace(tzinfo=UTC)
-                return header + round(((wall - midnight).total_seconds() / 60 - first) * ppm)
+        def y(instant: datetime) -> int:
+            # as _y_for, unscrolled: wall-clock minutes of the column's day
+            wall = instant.astimezone(zone).replace(tzinfo=UTC)
+            return header + round(((wall - midnight).total_seconds() / 60 - first) * ppm)
 
-            for row, line in enumerate(model.lines_in(column)):
-                top = y(line.appointment.start)
-                bottom = y(line.appointment.end)
-                lane, lanes = self._lanes.get((row, column), (0, 1))
-                lane_width = width // lanes
-                rects[(row, column)] = QRect(
-                    left + lane * lane_width, top + 1, lane_width - 1, max(bottom - top - 2, 6)
-                )
+        rects = []
+        for row, line in enumerate(model.lines_in(column)):
+            top = y(line.appointment.start)
+            bottom = y(line.appointment.end)
+            lane, lanes = self._lanes.get((row, column), (0, 1))
+            lane_width = width // lanes
+            rects.append(
+                QRect(left + lane * lane_width, top + 1, lane_width - 1, max(bottom - top - 2, 6))
+            )
         return rects
 
     def column_at(self, point: QPoint) -> int:
@@ -620,35 +662,44 @@ class DayView(QAbstractItemView):
 
     def shades(self, column: int) -> list[Shade]:
         """What column `column` shades, as painted: outside hours, breaks, time off, busy."""
+        h, v = -self._hscroll(), -self._vscroll()
+        return [Shade(s.kind, s.rect.translated(h, v), s.label) for s in self._grid_shades(column)]
+
+    def _grid_shades(self, column: int) -> list[Shade]:
+        """Column `column`'s shades on the unscrolled grid, kept like the tiles' rectangles."""
         if self._shades is None:
             self._shades = {}
         found = self._shades.get(column)
         if found is None:
-            # kept on the unscrolled grid, like the tiles
-            h, v = self._hscroll(), self._vscroll()
-            found = self._shades[column] = [
-                Shade(s.kind, s.rect.translated(h, v), s.label) for s in self._column_shades(column)
-            ]
-        h, v = -self._hscroll(), -self._vscroll()
-        return [Shade(s.kind, s.rect.translated(h, v), s.label) for s in found]
+            found = self._shades[column] = self._column_shades(column)
+        return found
 
     def _column_shades(self, column: int) -> list[Shade]:
         model = self.day_model()
         if model is None or not 0 <= column < model.columnCount():
             return []
-        area = self.column_rect(column)
+        header, ppm, first = self._header_height(), self._px_per_minute(), self._first_hour * 60
+        left, width = self._gutter_width() + column * self._column_width(), self._column_width()
+        grid_bottom = header + round((self._last_hour * 60 - first) * ppm)
         on = model.column_day(column)
-        lo = resolve_wall_time(on, time(0), model.zone)
-        hi = resolve_wall_time(on + timedelta(days=1), time(0), model.zone, is_end=True)
+        zone = model.zone
+        lo = resolve_wall_time(on, time(0), zone)
+        hi = resolve_wall_time(on + timedelta(days=1), time(0), zone, is_end=True)
+        midnight = datetime(on.year, on.month, on.day, tzinfo=UTC)
         hours = model.hours_for(column)
+
+        def y(instant: datetime) -> int:
+            # as _y_for, unscrolled: wall-clock minutes of the column's day
+            wall = instant.astimezone(zone).replace(tzinfo=UTC)
+            return header + round(((wall - midnight).total_seconds() / 60 - first) * ppm)
 
         def rect(start: datetime, end: datetime) -> QRect | None:
             start, end = max(start, lo), min(end, hi)
             if end <= start:
                 return None
-            top = self._y_for(model.local(start), on)
-            bottom = self._y_for(model.local(end), on) if end < hi else area.bottom() + 1
-            return QRect(area.left(), top, area.width(), bottom - top)
+            top = y(start)
+            bottom = y(end) if end < hi else grid_bottom
+            return QRect(left, top, width, bottom - top)
 
         out: list[Shade] = []
         # what is not worked, between the worked periods
@@ -710,17 +761,11 @@ class DayView(QAbstractItemView):
         if model is not None and model.columnCount() == 0 and model.day != date.min:
             self._paint_empty(painter)
         elif model is not None:
-            shades = [self.shades(c) for c in range(model.columnCount())]
+            shades = [self._grid_shades(c) for c in self._columns_in_view(model)]
             self._paint_shades(painter, shades, ("outside", "time_off"))
             self._paint_grid(painter, model)
             self._paint_shades(painter, shades, ("break", "busy"))
-            if self._tile_rects is None:
-                self._tile_rects = self._lay_out_tiles()
-            # only the tiles the repaint exposes (the grid is laid out unscrolled)
-            exposed = event.rect().translated(self._hscroll(), self._vscroll())
-            for (row, column), rect in self._tile_rects.items():
-                if rect.intersects(exposed):
-                    self._paint_tile(painter, model, model.index(row, column))
+            self._paint_tiles(painter, model, event.rect())
             self._paint_ghost(painter, model)
             self._paint_now_line(painter, model)
             self._paint_header(painter, model)
@@ -728,6 +773,14 @@ class DayView(QAbstractItemView):
         if model is not None and model.columnCount():
             self._paint_now_marker(painter, model)
         painter.end()
+
+    def _columns_in_view(self, model: CalendarModel) -> range:
+        """The columns the viewport shows, wholly or in part."""
+        width = self._column_width()
+        scrolled = self._hscroll()
+        first = max(0, scrolled // width)
+        last = (scrolled + self.viewport().width() - self._gutter_width()) // width
+        return range(first, min(model.columnCount(), last + 1))
 
     def _paint_shades(
         self, painter: QPainter, shades: list[list[Shade]], kinds: tuple[str, ...]
@@ -743,23 +796,24 @@ class DayView(QAbstractItemView):
         busy = _blend(QColor(BUSY_COLOUR), base, 0.12)
         busy_hatch = QColor(BUSY_COLOUR)
         busy_hatch.setAlphaF(0.45)
+        header = self._header_height()
         clip = QRect(
-            self._gutter_width(),
-            self._header_height(),
-            self.viewport().width(),
-            self.viewport().height(),
+            self._gutter_width(), header, self.viewport().width(), self.viewport().height()
         )
         painter.save()
         painter.setClipRect(clip)
-        small = QFont(self.font())
-        small.setItalic(True)
-        painter.setFont(small)
+        fonts = self._painting_fonts()
+        painter.setFont(fonts.italic)
+        metrics = fonts.italic_metrics
         lh = self._line_height()
+        h, v = -self._hscroll(), -self._vscroll()
         for column in shades:
             for shade in column:
-                if shade.kind not in kinds or not shade.rect.intersects(clip):
+                if shade.kind not in kinds:
                     continue
-                r = shade.rect
+                r = shade.rect.translated(h, v)
+                if not r.intersects(clip):
+                    continue
                 if shade.kind == "outside":
                     painter.fillRect(r, outside)
                     continue
@@ -776,10 +830,9 @@ class DayView(QAbstractItemView):
                     painter.setPen(QPen(edge, 1, Qt.PenStyle.DashLine))
                     painter.drawRect(r.adjusted(2, 0, -3, -1))
                 # the label stays in sight while the block's top is scrolled under the header
-                label_top = max(r.top(), self._header_height())
+                label_top = max(r.top(), header)
                 if r.bottom() - label_top + 1 >= lh:
                     label = QRect(r.left() + 6, label_top + 1, r.width() - 12, lh)
-                    metrics = QFontMetrics(small)
                     shown = metrics.elidedText(
                         shade.label, Qt.TextElideMode.ElideRight, label.width()
                     )
@@ -820,21 +873,16 @@ class DayView(QAbstractItemView):
         strong, faint = _blend(text, base, 0.35), _blend(text, base, 0.10)
         right = min(self._x_for(model.columnCount()), self.viewport().width())
         left = self._gutter_width()
-        day = self._shown_day()
+        top, bottom = self._header_height(), self.viewport().height()
+        # a line a quarter hour, a strong one on the hour (wall-clock minutes, as _y_for)
+        ppm, first, scrolled = self._px_per_minute(), self._first_hour * 60, self._vscroll()
         lines: tuple[list[QLine], list[QLine]] = ([], [])
-        for hour in range(self._first_hour, self._last_hour + 1):
-            for quarter in range(4):
-                if hour == self._last_hour and quarter:
-                    break
-                at = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
-                    hours=hour, minutes=15 * quarter
-                )
-                y = self._y_for(at, day)
-                if 0 <= y < self.viewport().height():
-                    lines[0 if quarter == 0 else 1].append(QLine(left, y, right, y))
-        top = self._header_height()
-        bottom = self.viewport().height()
-        for column in range(model.columnCount() + 1):
+        for minute in range(first, self._last_hour * 60 + 1, 15):
+            y = top + round((minute - first) * ppm) - scrolled
+            if 0 <= y < bottom:
+                lines[0 if minute % 60 == 0 else 1].append(QLine(left, y, right, y))
+        in_view = self._columns_in_view(model)
+        for column in range(in_view.start, in_view.stop + 1):
             x = self._x_for(column)
             if left <= x <= right:
                 lines[0].append(QLine(x, top, x, bottom))
@@ -843,33 +891,103 @@ class DayView(QAbstractItemView):
         painter.setPen(QPen(strong, 1))
         painter.drawLines(lines[0])
 
-    def _paint_tile(self, painter: QPainter, model: CalendarModel, index: QModelIndex) -> None:
-        line: AgendaLine | None = model.line(index)
-        rect = self.visualRect(index)
-        if line is None or not rect.intersects(self.viewport().rect()):
+    def _paint_tiles(self, painter: QPainter, model: CalendarModel, exposed: QRect) -> None:
+        """The tiles the repaint exposes, each from what was kept of it (its look)."""
+        h, v = self._hscroll(), self._vscroll()
+        # the grid is laid out unscrolled: paint there, shifted by the scroll
+        shown = exposed.translated(h, v).intersected(self.viewport().rect().translated(h, v))
+        if shown.isEmpty():
             return
+        selection = self.selectionModel()
+        selected = {(i.row(), i.column()) for i in selection.selectedIndexes()} if selection else ()
+        dragged = self._drag.appointment_id if self._drag is not None else None
+        pal = self.palette()
+        highlight = QPen(pal.color(QPalette.ColorRole.Highlight), 2)
+        text_pen = pal.color(QPalette.ColorRole.Text)
+        painter.save()
+        painter.translate(-h, -v)
+        tiles = (
+            ((row, column), rect, lines[row])
+            for column in self._columns_in_view(model)
+            for lines in (model.lines_in(column),)
+            for row, rect in enumerate(self._column_rects(column))
+            if rect.intersects(shown)
+        )
+        for key, rect, line in tiles:
+            look = self._looks.get(key)
+            if look is None or look.line is not line:
+                look = self._looks[key] = self._tile_look(model, key[1], line, rect)
+            if look.cancelled:
+                painter.setOpacity(0.45)
+            elif dragged is not None and dragged == line.appointment.id:
+                painter.setOpacity(0.5)  # its ghost shows where it goes
+            else:
+                painter.setOpacity(1.0)
+            painter.fillRect(rect, look.fill)
+            painter.fillRect(look.edge_rect, look.edge)
+            if key in selected:
+                painter.setPen(highlight)
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+            else:
+                painter.setPen(look.border)
+                painter.drawRect(rect.adjusted(0, 0, -1, -1))
+            painter.setPen(text_pen)
+            painter.setClipRect(look.area)
+            for font, where, text in look.texts:
+                painter.setFont(font)
+                painter.drawText(where, Qt.AlignmentFlag.AlignLeft, text)
+            painter.setClipping(False)
+        painter.restore()
+
+    def _tile_look(
+        self, model: CalendarModel, column: int, line: AgendaLine, rect: QRect
+    ) -> _TileLook:
+        """How a tile paints (colours, its texts elided to fit), kept until the layout, the
+        data, the font or the palette change."""
         pal = self.palette()
         status = line.appointment.status
-        selected = self.selectionModel().isSelected(index)
-        painter.save()
-        if status is Status.CANCELLED:
-            painter.setOpacity(0.45)
-        elif self._drag is not None and self._drag.appointment_id == line.appointment.id:
-            painter.setOpacity(0.5)  # its ghost shows where it goes
-        fill = QColor(model.data(index, Role.TILE_COLOUR))
-        fill = _blend(fill, pal.color(QPalette.ColorRole.Base), 0.22)
-        painter.fillRect(rect, fill)
-        edge = QRect(rect.left(), rect.top(), 5, rect.height())
-        painter.fillRect(edge, QColor(STATUS_COLOURS[status]))
-        if selected:
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        fill = _blend(
+            QColor(model.tile_colour(line, column)), pal.color(QPalette.ColorRole.Base), 0.22
+        )
+        border = QPen(_blend(pal.color(QPalette.ColorRole.Text), fill, 0.25), 1)  # opaque: faster
+        fonts = self._painting_fonts()
+        name_font = fonts.struck if status is Status.NO_SHOW else fonts.bold
+        name_metrics = fonts.struck_metrics if status is Status.NO_SHOW else fonts.bold_metrics
+        area = rect.adjusted(9, 2, -4, -2)
+        lh = self._line_height()
+        word = status_word(status)
+        texts: list[tuple[QFont, QRect, str]] = []
+        if area.height() < lh * 2:
+            # one line: the name first, the status word after it while it fits
+            shown = name_metrics.elidedText(
+                f"{line.patient_name} · {word}", Qt.TextElideMode.ElideRight, area.width()
+            )
+            texts.append((name_font, area, shown))
         else:
-            border = _blend(pal.color(QPalette.ColorRole.Text), fill, 0.25)  # opaque: faster
-            painter.setPen(QPen(border, 1))
-            painter.drawRect(rect.adjusted(0, 0, -1, -1))
-        self._paint_tile_text(painter, model, line, rect.adjusted(9, 2, -4, -2))
-        painter.restore()
+            start = model.local(line.appointment.start).strftime("%H:%M")
+            end = model.local(line.appointment.end).strftime("%H:%M")
+            rows = [
+                (name_font, name_metrics, line.patient_name),
+                (fonts.plain, fonts.plain_metrics, f"{start}–{end} · {word}"),
+                (fonts.plain, fonts.plain_metrics, line.service_name),
+            ]
+            y = area.top()
+            for font, metrics, text in rows:
+                if y + lh > area.bottom() + 1:
+                    break
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, area.width())
+                texts.append((font, QRect(area.left(), y, area.width(), lh), shown))
+                y += lh
+        return _TileLook(
+            line=line,
+            cancelled=status is Status.CANCELLED,
+            fill=fill,
+            edge=QColor(STATUS_COLOURS[status]),
+            edge_rect=QRect(rect.left(), rect.top(), 5, rect.height()),
+            border=border,
+            area=area,
+            texts=tuple(texts),
+        )
 
     def drop_warning(self) -> str | None:
         """While dragging: why the drop would likely be refused, from what the view shows
@@ -937,46 +1055,6 @@ class DayView(QAbstractItemView):
         painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, shown)
         painter.restore()
 
-    def _paint_tile_text(
-        self, painter: QPainter, model: CalendarModel, line: AgendaLine, area: QRect
-    ) -> None:
-        pal = self.palette()
-        status = line.appointment.status
-        name_font = QFont(self.font())
-        name_font.setBold(True)
-        name_font.setStrikeOut(status is Status.NO_SHOW)
-        small = QFont(self.font())
-        lh = self._line_height()
-        start = model.local(line.appointment.start).strftime("%H:%M")
-        end = model.local(line.appointment.end).strftime("%H:%M")
-        word = status_word(status)
-        painter.setPen(pal.color(QPalette.ColorRole.Text))
-        painter.setClipRect(area)
-        if area.height() < lh * 2:
-            # one line: the name first, the status word after it while it fits
-            text = f"{line.patient_name} · {word}"
-            painter.setFont(name_font)
-            shown = QFontMetrics(name_font).elidedText(
-                text, Qt.TextElideMode.ElideRight, area.width()
-            )
-            painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, shown)
-            return
-        rows = [
-            (name_font, line.patient_name),
-            (small, f"{start}–{end} · {word}"),
-            (small, line.service_name),
-        ]
-        y = area.top()
-        for font, text in rows:
-            if y + lh > area.bottom() + 1:
-                break
-            painter.setFont(font)
-            shown = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, area.width())
-            painter.drawText(
-                QRect(area.left(), y, area.width(), lh), Qt.AlignmentFlag.AlignLeft, shown
-            )
-            y += lh
-
     def _now_columns(self, model: CalendarModel) -> tuple[int, list[int]] | None:
         """The now-line's y and the columns showing today, or None when none does."""
         now = model.local(self._now())
@@ -1012,29 +1090,44 @@ class DayView(QAbstractItemView):
         painter.fillRect(
             QRect(0, 0, self.viewport().width(), height), pal.color(QPalette.ColorRole.Button)
         )
-        bold = QFont(self.font())
-        bold.setBold(True)
+        if self._headers is None:
+            self._headers = self._header_looks(model)
+        fonts = self._painting_fonts()
         lh = self._line_height()
         width = self._column_width()
-        for column, info in enumerate(model.columns()):
+        mid = QPen(pal.color(QPalette.ColorRole.Mid), 1)
+        button_text = pal.color(QPalette.ColorRole.ButtonText)
+        for column in self._columns_in_view(model):
+            look = self._headers[column]
             x = self._x_for(column)
-            chip = QRect(x + 6, 6 + (lh - 10) // 2, 10, 10)
-            painter.fillRect(chip, QColor(info.colour))
-            painter.setPen(pal.color(QPalette.ColorRole.ButtonText))
-            painter.setFont(bold)
-            name = QFontMetrics(bold).elidedText(
-                model.column_title(column), Qt.TextElideMode.ElideRight, width - 28
-            )
-            painter.drawText(QRect(x + 22, 5, width - 28, lh), Qt.AlignmentFlag.AlignLeft, name)
-            painter.setFont(self.font())
-            count = appointments_text(model.count(column))
+            painter.fillRect(QRect(x + 6, 6 + (lh - 10) // 2, 10, 10), look.chip)
+            painter.setPen(button_text)
+            painter.setFont(fonts.bold)
             painter.drawText(
-                QRect(x + 6, 5 + lh, width - 12, lh), Qt.AlignmentFlag.AlignLeft, count
+                QRect(x + 22, 5, width - 28, lh), Qt.AlignmentFlag.AlignLeft, look.name
             )
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
+            painter.setFont(fonts.plain)
+            painter.drawText(
+                QRect(x + 6, 5 + lh, width - 12, lh), Qt.AlignmentFlag.AlignLeft, look.count
+            )
+            painter.setPen(mid)
             painter.drawLine(x, 0, x, height)
-        painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
+        painter.setPen(mid)
         painter.drawLine(0, height - 1, self.viewport().width(), height - 1)
+
+    def _header_looks(self, model: CalendarModel) -> list[_HeaderLook]:
+        metrics = self._painting_fonts().bold_metrics
+        width = self._column_width()
+        return [
+            _HeaderLook(
+                chip=QColor(info.colour),
+                name=metrics.elidedText(
+                    model.column_title(column), Qt.TextElideMode.ElideRight, width - 28
+                ),
+                count=appointments_text(model.count(column)),
+            )
+            for column, info in enumerate(model.columns())
+        ]
 
     def _paint_gutter(self, painter: QPainter) -> None:
         pal = self.palette()
@@ -1075,6 +1168,61 @@ class DayView(QAbstractItemView):
         if model is None or day == date.min:
             return ""
         return datetime(day.year, day.month, day.day, 12, tzinfo=model.zone).tzname() or ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Fonts:
+    """The fonts tiles and headers paint with, and their metrics: made once per font."""
+
+    plain: QFont
+    bold: QFont
+    struck: QFont  # a no-show's name
+    italic: QFont  # shade labels
+    plain_metrics: QFontMetrics
+    bold_metrics: QFontMetrics
+    struck_metrics: QFontMetrics
+    italic_metrics: QFontMetrics
+
+    @classmethod
+    def of(cls, font: QFont) -> _Fonts:
+        plain = QFont(font)
+        bold = QFont(font)
+        bold.setBold(True)
+        struck = QFont(bold)
+        struck.setStrikeOut(True)
+        italic = QFont(font)
+        italic.setItalic(True)
+        return cls(
+            plain,
+            bold,
+            struck,
+            italic,
+            QFontMetrics(plain),
+            QFontMetrics(bold),
+            QFontMetrics(struck),
+            QFontMetrics(italic),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _TileLook:
+    """A tile as it paints, on the unscrolled grid."""
+
+    line: AgendaLine
+    cancelled: bool
+    fill: QColor
+    edge: QColor
+    edge_rect: QRect
+    border: QPen
+    area: QRect  # where its text goes (clipped to it)
+    texts: tuple[tuple[QFont, QRect, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _HeaderLook:
+    chip: QColor
+    name: str  # elided to the column's width
+    count: str
 
 
 def _time_of_day(local: datetime) -> int:
