@@ -145,6 +145,14 @@ class _Plan:
                 continue
             base = existing or Location(name=loc.name, zone=loc.values["zone"])
             merged = _merge(base, loc.values, loc.place, self.problems)
+            if merged is not None and "phone" in loc.values:
+                # read in the clinic's phone region, as the locations page does
+                region = (self.new_settings or self.settings).phone_region
+                try:
+                    merged = merged.checked(region)
+                except InvalidInput as exc:
+                    _add(self.problems, Problem(f"{loc.place}.phone", exc.message))
+                    merged = None
             if merged is not None:
                 self.locations[loc.name] = merged
         for svc in self.spec.services:

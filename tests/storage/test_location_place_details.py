@@ -208,3 +208,24 @@ def test_the_new_head_is_known_without_alembic() -> None:
     revisions = migrate.known_revisions()
     assert "0007" in revisions
     assert revisions.index("0007") == revisions.index("0006") + 1
+
+
+def test_a_setup_file_location_phone_is_read_in_the_clinics_region(clinic: SmallClinic) -> None:
+    from medbookings_desktop.domain.setup_spec import SetupInvalid, parse_setup_text
+    from medbookings_desktop.services.setup_file import apply_setup
+
+    saved = setup.save_location(clinic.ctx, _harley())
+    spec = parse_setup_text(
+        '[[locations]]\nname = "Harley Street Practice"\nphone = "02079460999"\n'
+    )
+    result = apply_setup(clinic.ctx, spec)
+    assert [str(c) for c in result.changes] == ['updated location "Harley Street Practice" (phone)']
+    again = {loc.id: loc for loc in clinic_admin.locations(clinic.ctx)}[saved.id]
+    assert again.phone == "020 7946 0999"
+    assert again.place_id == saved.place_id and again.opening_hours == HOURS  # kept
+    assert not apply_setup(clinic.ctx, spec).changed  # the same file again changes nothing
+
+    bad = parse_setup_text('[[locations]]\nname = "Harley Street Practice"\nphone = "12"\n')
+    with pytest.raises(SetupInvalid) as refused:
+        apply_setup(clinic.ctx, bad)
+    assert [p.place for p in refused.value.problems] == ["locations[0].phone"]
