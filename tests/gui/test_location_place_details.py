@@ -250,3 +250,16 @@ def test_a_place_abroad_gets_its_phone_with_the_country_code() -> None:
     assert place.phone_for("GB") == "+1 212-555-0100"
     assert place.phone_for("US") == "(212) 555-0100"
     assert PlaceDetails(place_id="x", phone="020 7946 0123").phone_for("US") == "020 7946 0123"
+
+
+def test_every_alt_key_on_the_page_is_used_once(offline: Opened) -> None:
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    page = offline.page
+    texts = [w.text() for w in page.findChildren(QLabel) if w.buddy() is not None]
+    texts += [w.text() for w in page.findChildren(QAbstractButton)]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
+    assert len(keys) == len(set(keys)), sorted(keys)
+    assert "b" in keys and "g" in keys  # website, forget the Google place

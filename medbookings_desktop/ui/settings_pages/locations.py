@@ -201,7 +201,7 @@ class LocationsPage(QWidget):
             Qt.TextInteractionFlag.LinksAccessibleByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
-        self.forget_button = QPushButton(self.tr("&Forget the Google place"), self)
+        self.forget_button = QPushButton(self.tr("For&get the Google place"), self)
         self.forget_button.setAccessibleName(self.tr("Forget the Google place"))
         self.forget_button.setToolTip(
             self.tr("Keep the address as typed, without Google's place, coordinates and hours")
@@ -253,7 +253,7 @@ class LocationsPage(QWidget):
             self.phone_edit,
         )
         add_row(
-            self.tr("&Website:"),
+            self.tr("We&bsite:"),
             with_problem(self.website_edit, self.problems["website"]),
             self.website_edit,
         )
