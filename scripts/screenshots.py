@@ -122,6 +122,11 @@ def main() -> int:
     dialog = window.open_settings()
     settle(window)
     save(dialog, folder, "settings")
+    dialog.show_page("Messaging")
+    settle(window)
+    page = dialog.current_page()
+    if page is not None:  # the whole page, not only what the dialog shows of it
+        save(page, folder, "settings-messaging")
     dialog.close()
     window.close()
     desk.engine.dispose()

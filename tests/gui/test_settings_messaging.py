@@ -146,7 +146,7 @@ def send_test(
     with qtbot.waitSignal((page or desk.page).tested, timeout=WAIT) as blocker:
         qtbot.mouseClick(row.button, Qt.MouseButton.LeftButton)
     assert blocker.args is not None and blocker.args[0] == row.channel
-    assert row.result.text() == blocker.args[1]
+    assert row.result.text() == blocker.args[1] and row.result.isVisible()
     return row.result.text()
 
 
@@ -309,9 +309,12 @@ def test_checks_on_their_own() -> None:
 def test_test_buttons_wait_for_what_their_channel_needs(desk: Desk, qtbot: QtBot) -> None:
     page = desk.page
     for row in page.test_rows():
-        assert not row.button.isEnabled()
+        assert not row.button.isEnabled() and not row.result.isVisible()
         assert row.reason.isVisible() and row.reason.text().startswith("Needs ")
-    assert page.email_test.reason.text() == "Needs the SendGrid API key, a From address first."
+    assert page.email_test.reason.text() == "Needs the SendGrid API key and a From address first."
+    assert page.whatsapp_test.reason.text() == (
+        "Needs the account SID, the auth token and a WhatsApp sender number first."
+    )
     assert page.whatsapp_test.button.toolTip() == page.whatsapp_test.reason.text()
     type_into(qtbot, page.api_key.edit, SENDGRID_KEY)
     assert page.email_test.reason.text() == "Needs a From address first."

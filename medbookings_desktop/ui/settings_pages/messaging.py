@@ -385,13 +385,26 @@ class SendTestRow(QWidget):
         layout.addWidget(self.problem)
         layout.addWidget(self.reason)
         layout.addWidget(self.result)
+        self.result.hide()
         self.recipient.textEdited.connect(lambda _: self.problem.clear_problem())
         self.recipient.returnPressed.connect(self.button.animateClick)
         self.busy = False
 
+    def show_result(self, text: str) -> None:
+        """What the last test did (hidden while there is nothing to say)."""
+        self.result.setText(text)
+        self.result.setVisible(bool(text))
+
     def set_missing(self, missing: list[str]) -> None:
         if missing:
-            text = self.tr("Needs {what} first.").format(what=", ".join(missing))
+            listed = (
+                missing[0]
+                if len(missing) == 1
+                else self.tr("{some} and {last}").format(
+                    some=", ".join(missing[:-1]), last=missing[-1]
+                )
+            )
+            text = self.tr("Needs {what} first.").format(what=listed)
             self.reason.setText(text)
             self.button.setToolTip(text)
         else:
@@ -483,14 +496,15 @@ class MessagingPage(QWidget):
             self._label(self.tr("From &name:"), self.email_name_edit),
             self._checked("email_from_name", self.email_name_edit, self.tr("From name")),
         )
-        form.addRow("", self.sandbox_check)
         form.addRow(
-            "",
-            self._help(
-                self.tr(
-                    "On: SendGrid checks every mail and answers as usual, but delivers none "
-                    "(for trying things out)."
-                )
+            self.tr("Sandbox:"),
+            self._rows(
+                self.sandbox_check,
+                self._help(
+                    self.tr(
+                        "On: SendGrid checks each mail but delivers none (for trying things out)."
+                    )
+                ),
             ),
         )
         form.addRow(
@@ -874,7 +888,7 @@ class MessagingPage(QWidget):
         if self.state is not None:
             self.show_state(self.state)
         for row in self.test_rows():
-            row.result.clear()
+            row.show_result("")
         self.status.clear()
 
     def _failed(self, exc: BaseException) -> None:
@@ -1090,12 +1104,12 @@ class MessagingPage(QWidget):
 
     def send_test(self, channel: str) -> None:
         row = self._test_row(channel)
-        row.result.clear()
+        row.show_result("")
         row.problem.clear_problem()
         try:
             config = self.test_config(channel)
         except InvalidInput:
-            row.result.setText(self.tr("Correct the fields marked ⚠ first."))
+            row.show_result(self.tr("Correct the fields marked ⚠ first."))
             return
         try:
             if channel == "email":
@@ -1116,12 +1130,12 @@ class MessagingPage(QWidget):
         typed = self.typed_secrets()
         row.busy = True
         row.button.setEnabled(False)
-        row.result.setText(self.tr("Sending…"))
+        row.show_result(self.tr("Sending…"))
 
         def finished(result: str | BaseException) -> None:
             row.busy = False
             text = describe_outcome(channel, result)
-            row.result.setText(text)
+            row.show_result(text)
             self._update_tests()
             self.tested.emit(channel, text)
 
