@@ -92,6 +92,8 @@ def test_pages_are_listed_on_the_left_and_another_can_be_added(
         "Locations",
         "Reminders",
         "Message templates",
+        "Google",
+        "Messaging",
         "Database (this desk)",
     ]
     assert dialog.current_page() is dialog.clinic_page
@@ -102,7 +104,7 @@ def test_pages_are_listed_on_the_left_and_another_can_be_added(
 
     extra = QLabel("Integrations go here")
     row = dialog.add_page("Integrations", extra)
-    assert row == 5 and dialog.page_list.item(5).text() == "Integrations"
+    assert row == 7 and dialog.page_list.item(7).text() == "Integrations"
     dialog.show_page(row)
     assert dialog.current_page() is extra
 
