@@ -42,6 +42,9 @@ from medbookings_desktop.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 REFRESH_MS = 30_000
+# `refresh_soon` (a change was written somewhere) reads at most this often: the engine sending
+# a day's reminders commits many times a second
+SOON_MS = 2_000
 
 
 class EngineSignals(QObject):
@@ -224,6 +227,15 @@ class HealthPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         if auto_refresh:
             self.timer.start()
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(SOON_MS)
+        self._soon.timeout.connect(self.refresh)
+
+    def refresh_soon(self) -> None:
+        """Read again within SOON_MS; calls meanwhile add nothing (for live refresh)."""
+        if not self._soon.isActive():
+            self._soon.start()
 
     def refresh(self) -> None:
         if self._loading:

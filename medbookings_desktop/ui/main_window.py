@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
         if self._my_day is not None and self._my_day.provider_id is not None:
             self._my_day.reload()
         if hasattr(self, "health"):  # the engine's calls and queue: health and the alerts
-            self.health.refresh()
+            self.health.refresh_soon()
 
     # -- filters -------------------------------------------------------------------------------
 
