@@ -140,6 +140,7 @@ class Runner:
         self.on_state = on_state
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._rebuild = threading.Event()
         self._thread: threading.Thread | None = None
         self._waker = ChangeWaker(database_url, self._wake, self._stop) if database_url else None
         self.state = RunnerState.STOPPED
@@ -168,6 +169,13 @@ class Runner:
 
     def wake(self) -> None:
         """Run a pass now (a booking was just made on this desk)."""
+        self._wake.set()
+
+    def reconfigure(self) -> None:
+        """Build the engine again before its next pass (the clinic changed its messaging
+        settings or keys); the pass runs now. A runner given a ready Engine keeps it."""
+        if self._factory is not None:
+            self._rebuild.set()
         self._wake.set()
 
     def stop(self, timeout: float | None = 30) -> None:
@@ -207,6 +215,15 @@ class Runner:
             self._set(RunnerState.NOT_CONFIGURED)
         while not self._stop.is_set():
             self._wake.clear()
+            if self._rebuild.is_set():
+                self._rebuild.clear()
+                self.engine = None  # between passes: no row is in hand
+                rebuilt = self._build()
+                if rebuilt is None:  # the error is logged and shown; the old one is gone
+                    self._stop.wait(ERROR_PAUSES_S[-1])
+                    self._rebuild.set()
+                    continue
+                engine = rebuilt
             if engine.channels:
                 self._set(RunnerState.RUNNING)
             try:
@@ -223,6 +240,8 @@ class Runner:
             self.totals.merge(report)
             idle = RunnerState.IDLE if engine.channels else RunnerState.NOT_CONFIGURED
             self._set(idle, report)
+            if self._rebuild.is_set():
+                continue
             if report.more and not self._stop.is_set():
                 continue
             self._wake.wait(self.interval.total_seconds())

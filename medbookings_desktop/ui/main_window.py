@@ -1118,6 +1118,7 @@ class MainWindow(QMainWindow):
         dialog.locations_changed.connect(self.refresh)
         # the providers view's Google tab signs in with the desk's (new) OAuth client
         dialog.google_changed.connect(self._read_google_accounts)
+        dialog.messaging_changed.connect(self._messaging_changed)
         dialog.database_saved.connect(
             lambda _url: self.statusBar().showMessage(
                 self.tr("Database saved for this desk: restart MedBookings to use it."), 15_000
@@ -1125,6 +1126,14 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
         return dialog
+
+    def _messaging_changed(self) -> None:
+        """New keys or senders: the background engine is built again before its next pass."""
+        if self.engine_runner is not None:
+            self.engine_runner.reconfigure()
+            self.statusBar().showMessage(
+                self.tr("Messaging settings saved: the background engine uses them now."), 10_000
+            )
 
     def _clinic_changed(self, clinic: ClinicSettings) -> None:
         self.clinic = clinic
