@@ -70,6 +70,7 @@ class AlertBanner(QFrame):
         self.icon.setAccessibleName(self.tr("Warning"))
         self.text = QLabel(self)
         self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAccessibleName(self.tr("Alert"))
@@ -104,7 +105,8 @@ class AlertBanner(QFrame):
         if not keys - self._dismissed:
             self.hide()
             return
-        text = "\n".join(self.messages())
+        lines = self.messages()
+        text = "\n".join(f"• {m}" for m in lines) if len(lines) > 1 else lines[0]
         news = self.isHidden() or text != self.text.text()
         self.text.setText(text)
         self.setAccessibleDescription(text)
