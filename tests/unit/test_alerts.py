@@ -1,9 +1,9 @@
-"""The alert rules over a real SQLite file: integration-log rows written through the repository,
-queued messages from real bookings, rejected credentials as the engine records them."""
+"""The alert rules over a real database (an SQLite file; PostgreSQL too when configured):
+integration-log rows written through the repository, queued messages from real bookings,
+rejected credentials as the engine records them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,16 +13,15 @@ from medbookings_desktop.services.alerts import AlertKind
 from medbookings_desktop.storage.repositories.attention import CREDENTIALS_REJECTED
 from medbookings_desktop.storage.repositories.integration_log import CallRecord
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
-from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
+from tests.helpers.clinic import SmallClinic
 
 MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
-def small(sqlite_url: str) -> Iterator[SmallClinic]:
-    c = build_small_clinic(sqlite_url, Clock())
-    yield c
-    c.engine.dispose()
+def small(clinic: SmallClinic) -> SmallClinic:
+    """The small clinic on an SQLite file, and on PostgreSQL when a server is configured."""
+    return clinic
 
 
 def _log(c: SmallClinic, service: str, *outcomes: tuple[int, str]) -> None:
