@@ -1,5 +1,6 @@
 """A day-before reminder across a clock change goes out at the visit's wall-clock time (in the
-clinic's zone, London), through booking, the outbox and the engine against the Twilio fake."""
+clinic's zone, London), through booking, the outbox and the engine against the Twilio fake; and
+quiet hours, kept in wall-clock time too, across the changes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from medbookings_desktop.domain.clinic import WorkingHours
 from medbookings_desktop.domain.messages import OutboxKind, OutboxState
 from medbookings_desktop.services import booking, setup
+from medbookings_desktop.sync.policy import QuietHours
 from tests.engine.conftest import Fakes, make_engine
 from tests.engine.support import outbox
 from tests.helpers.clinic import SmallClinic
@@ -73,3 +75,50 @@ def test_the_day_before_reminder_goes_at_the_visits_wall_clock_time(
         if r.kind is OutboxKind.REMINDER and r.payload["offset_minutes"] == 24 * 60
     ]
     assert day_before.state is OutboxState.SENT
+
+
+# -- quiet hours across a clock change (sync/policy.py: wall-clock hours in the clinic's zone) ---
+
+
+def _quiet(start: time, end: time) -> QuietHours:
+    return QuietHours(start, end, "Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("instant", "ends"),
+    [
+        # the spring-forward night: 21:00 GMT to 08:00 BST is ten hours
+        (datetime(2026, 3, 28, 22, 0, tzinfo=UTC), datetime(2026, 3, 29, 7, 0, tzinfo=UTC)),
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), datetime(2026, 3, 29, 7, 0, tzinfo=UTC)),
+        # the fall-back night: 21:00 BST to 08:00 GMT is twelve hours
+        (datetime(2026, 10, 24, 20, 0, tzinfo=UTC), datetime(2026, 10, 25, 8, 0, tzinfo=UTC)),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), datetime(2026, 10, 25, 8, 0, tzinfo=UTC)),
+    ],
+)
+def test_quiet_hours_end_at_the_wall_clock_time_across_a_change(
+    instant: datetime, ends: datetime
+) -> None:
+    night = _quiet(time(21), time(8))
+    assert night.contains(instant)
+    assert night.end_after(instant) == ends
+    assert ends.astimezone(LONDON).time() == time(8)
+    assert not night.contains(ends)
+
+
+def test_quiet_hours_ending_in_the_skipped_hour_end_when_the_clock_jumps_past_it() -> None:
+    night = _quiet(time(21), time(1, 30))  # 01:30 does not exist on 29 March in London
+    ends = night.end_after(datetime(2026, 3, 28, 23, 0, tzinfo=UTC))
+    assert ends == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 02:30 BST
+    assert not night.contains(ends)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sync/policy.py QuietHours.end_after compares wall times (same tzinfo ignores "
+    "fold): in the repeated hour it can answer an end already past",
+)
+def test_quiet_hours_ending_in_the_repeated_hour_never_end_in_the_past() -> None:
+    night = _quiet(time(0), time(1, 30))
+    second_0115 = datetime(2026, 10, 25, 1, 15, tzinfo=UTC)  # 01:15 GMT, the second 01:15
+    assert night.contains(second_0115)
+    assert night.end_after(second_0115) > second_0115
