@@ -69,6 +69,13 @@ class SendGridChannel:
         # python_http_client hands its timeout to every client it builds down the URL path
         self._client.client.timeout = timeout
 
+    def warm_up(self) -> None:
+        """Import the package's mail helpers now (the first `build` would): the engine does
+        this as it starts, so the import's pause does not fall mid-session. The package's
+        urllib transport opens a connection per call (no keep-alive), so there is none to
+        open ahead."""
+        self.build(OutgoingMessage("email", "warm-up@example.org", "reminder", "-", "-"))
+
     def build(self, msg: OutgoingMessage) -> dict[str, Any]:
         """The Mail Send request body for a message (what `send` posts)."""
         from sendgrid.helpers.mail import (  # type: ignore[import-untyped]

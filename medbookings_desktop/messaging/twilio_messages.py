@@ -147,6 +147,13 @@ class TwilioChannel:
     def close(self) -> None:
         self._http.close()
 
+    def warm_up(self) -> None:
+        """Import the package's Messages API now (it loads lazily, at the first send): the
+        engine does this as it starts, so the import's pause does not fall mid-session. The
+        HTTP connection itself is opened at the first call and kept (one requests Session per
+        channel, shared by SMS and WhatsApp, across sends and passes)."""
+        self._client.messages  # noqa: B018 - the property imports the API's modules
+
     # -- addresses -----------------------------------------------------------------------------
 
     @staticmethod

@@ -248,6 +248,27 @@ class Engine:
         except Exception:
             log.exception("calendar sync pass failed")
 
+    def warm_up(self) -> None:
+        """Load, once, what the first message needs: the vendor packages' request modules and
+        the clinic's locale data and built-in templates (a made-up reminder is rendered for
+        each channel; nothing is sent). Loading them holds Python's GIL for tens of
+        milliseconds (babel's pickled locale data above all), which the window feels: the
+        Runner calls this as the engine starts, just after the first paint, rather than
+        letting it fall on the first booking's confirmation while someone types."""
+        from medbookings_desktop.messaging import render
+
+        try:
+            with SqlUnitOfWork(self.db, write=False) as uow:
+                clinic = uow.settings.clinic()
+            facts = render.sample_facts(clinic)
+            for channel, sender in self.channels.items():
+                render.render(OutboxKind.REMINDER.value, channel, facts)
+                warm = getattr(sender, "warm_up", None)
+                if warm is not None:
+                    warm()
+        except Exception:
+            log.warning("the engine could not warm up; its first message will", exc_info=True)
+
     def _uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
 

@@ -204,6 +204,8 @@ class Runner:
                 return None
             if self._stop.is_set():
                 self.engine.stop_requested.set()
+            else:
+                self.engine.warm_up()  # its one-time pauses now, not at the first booking
         return self.engine
 
     def _loop(self) -> None:
