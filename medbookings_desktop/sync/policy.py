@@ -108,14 +108,18 @@ class QuietHours:
         """The first end of quiet hours after `instant`, in UTC (the wall-clock end, so a DST
         change in the night does not move it)."""
         zone = ZoneInfo(self.zone)
-        local = instant.astimezone(zone)
-        day = local.date()
+        after = instant.astimezone(UTC)  # compared in UTC: wall times in one zone ignore fold
+        day = instant.astimezone(zone).date()
         for offset in range(3):
-            candidate = datetime.combine(day + timedelta(days=offset), self.end, tzinfo=zone)
-            # normalise a wall time that does not exist (spring forward) onto the real clock
-            candidate = candidate.astimezone(UTC).astimezone(zone)
-            if candidate > local:
-                return candidate.astimezone(UTC)
+            wall = datetime.combine(day + timedelta(days=offset), self.end)
+            first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+            # a repeated wall time (autumn) ends at either occurrence, whichever is still ahead;
+            # a skipped one (spring) reads with the offset before the change: later by the gap
+            repeated = first != second and first.astimezone(zone).replace(tzinfo=None) == wall
+            for candidate in (first, second) if repeated else (first,):
+                if candidate > after:
+                    return candidate
         raise AssertionError("unreachable: an end of quiet hours within two days")
 
 

@@ -112,13 +112,11 @@ def test_quiet_hours_ending_in_the_skipped_hour_end_when_the_clock_jumps_past_it
     assert not night.contains(ends)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/policy.py QuietHours.end_after compares wall times (same tzinfo ignores "
-    "fold): in the repeated hour it can answer an end already past",
-)
 def test_quiet_hours_ending_in_the_repeated_hour_never_end_in_the_past() -> None:
     night = _quiet(time(0), time(1, 30))
     second_0115 = datetime(2026, 10, 25, 1, 15, tzinfo=UTC)  # 01:15 GMT, the second 01:15
     assert night.contains(second_0115)
-    assert night.end_after(second_0115) > second_0115
+    # still quiet at the second 01:15: it ends at the second 01:30, not a day later
+    assert night.end_after(second_0115) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    first_0115 = datetime(2026, 10, 25, 0, 15, tzinfo=UTC)  # 01:15 BST
+    assert night.end_after(first_0115) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
