@@ -28,6 +28,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 from medbookings_desktop.integrations.google_auth import GoogleConfig, NeedsReconnect
+from medbookings_desktop.integrations.google_call_log import CALENDAR as CALENDAR_SERVICE
+from medbookings_desktop.integrations.google_call_log import DEFAULT as DEFAULT_CALLS
+from medbookings_desktop.integrations.google_call_log import GoogleCallLog
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +75,32 @@ class Page:
     next_sync_token: str | None
 
 
-def build_service(config: GoogleConfig, credentials: Any, timeout: float) -> Any:
-    """googleapiclient's Calendar v3 service from the packaged document, at the configured
-    endpoint (client_options' api_endpoint replaces rootUrl + servicePath), with a timeout."""
+def authorized_http(credentials: Any, timeout: float, calls: GoogleCallLog | None = None) -> Any:
+    """google_auth_httplib2's AuthorizedHttp over an httplib2.Http with a timeout, every
+    request it sends (the calls and the token refreshes) recorded in `calls`."""
     import google_auth_httplib2  # type: ignore[import-untyped]
     import httplib2  # type: ignore[import-untyped]
+
+    log = calls if calls is not None else DEFAULT_CALLS
+    inner = log.http(httplib2.Http(timeout=timeout))
+    return google_auth_httplib2.AuthorizedHttp(credentials, http=inner)
+
+
+def build_service(
+    config: GoogleConfig,
+    credentials: Any,
+    timeout: float,
+    *,
+    calls: GoogleCallLog | None = None,
+    http: Any = None,
+) -> Any:
+    """googleapiclient's Calendar v3 service from the packaged document, at the configured
+    endpoint (client_options' api_endpoint replaces rootUrl + servicePath), with a timeout;
+    its calls recorded in `calls` (the shared log when None)."""
     from googleapiclient.discovery import build  # type: ignore[import-untyped]
 
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    if http is None:
+        http = authorized_http(credentials, timeout, calls)
     return build(
         "calendar",
         "v3",
@@ -125,14 +146,27 @@ def list_changes(
     from googleapiclient.http import BatchHttpRequest  # type: ignore[import-untyped]
 
     out: dict[int, dict[str, Any] | None] = {}
+    logs = {key: api.call_log for key, api, _, _ in polls}
 
     def store(request_id: str, response: Any, exception: Any) -> None:
         out[int(request_id)] = None if exception is not None else dict(response)
+        resp = getattr(exception, "resp", None)
+        if resp is not None:  # a part Google answered with an error: logged on its own
+            logs[int(request_id)].record_answer(
+                CALENDAR_SERVICE,
+                "batch.events.list",
+                time.perf_counter(),
+                int(resp.status),
+                getattr(exception, "content", b""),
+            )
 
     for first in range(0, len(polls), BATCH_LIMIT):
         chunk = polls[first : first + BATCH_LIMIT]
         batch = BatchHttpRequest(callback=store, batch_uri=url)
         for key, api, calendar_id, token in chunk:
+            # a batch refreshes stale tokens over an Http of its own (unlogged, no timeout):
+            # refresh them here first, through the api's own
+            api.refresh_if_needed()
             request = api.service.events().list(
                 calendarId=calendar_id,
                 syncToken=token,
@@ -155,14 +189,40 @@ class CalendarApi:
         sleep: Callable[[float], None] = time.sleep,
         retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
         service: Any = None,
+        calls: GoogleCallLog | None = None,
     ) -> None:
         self.config = config
         self.sleep = sleep
         self.retry_delays = retry_delays
-        self.service = (
-            service if service is not None else build_service(config, credentials, timeout)
-        )
+        self.credentials = credentials
+        self.call_log = calls if calls is not None else DEFAULT_CALLS
+        self._http: Any = None
+        if service is None:
+            self._http = authorized_http(credentials, timeout, self.call_log)
+            service = build_service(config, credentials, timeout, http=self._http)
+        self.service = service
         self.calls = 0
+
+    def refresh_if_needed(self) -> None:
+        """Get a fresh access token now when the one held has expired (or there is none),
+        through this api's recorded Http; errors as `_execute` maps them."""
+        creds = self.credentials
+        if self._http is None or creds is None or getattr(creds, "valid", True):
+            return
+        import google.auth.exceptions
+        import google_auth_httplib2
+
+        try:
+            creds.refresh(google_auth_httplib2.Request(self._http.http))
+        except google.auth.exceptions.RefreshError as exc:
+            if _is_invalid_grant(exc):
+                raise NeedsReconnect(
+                    "Google no longer accepts this provider's sign-in (expired or "
+                    "revoked). Reconnect the account."
+                ) from None
+            raise CalendarError("Google refused to refresh the sign-in.") from None
+        except (google.auth.exceptions.TransportError, OSError):
+            raise CalendarError("Could not reach Google.") from None
 
     def close(self) -> None:
         self.service.close()

@@ -40,6 +40,7 @@ from sqlalchemy import and_, select, text
 from medbookings_desktop.domain.appointments import ACTIVE_STATUSES, Appointment, Status
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.messages import OutboxKind
+from medbookings_desktop.integrations import google_call_log
 from medbookings_desktop.integrations.google_auth import (
     GoogleConfig,
     NeedsReconnect,
@@ -171,6 +172,18 @@ class CalendarSync:
         # credentials per provider, kept across passes so an access token is reused until it
         # expires (a new refresh token, after a reconnect, replaces them)
         self._credentials: dict[int, Any] = {}
+        # every Google call of a pass, stamped with the pass's time, written as it ends
+        self._pass_now: datetime | None = None
+        self.call_log = google_call_log.GoogleCallLog(clock=self._call_time)
+
+    def _call_time(self) -> datetime:
+        return self._pass_now or self.clock()
+
+    def flush_calls(self) -> None:
+        """Write the Google calls recorded so far (this sync's and the shared log's, e.g. the
+        address picker's) to the integration log, in a transaction of their own."""
+        self.call_log.flush(self.db)
+        google_call_log.flush_pending(self.db)
 
     def _credentials_for(self, provider_id: int) -> Any:
         fresh = self.credentials(provider_id)
@@ -189,6 +202,7 @@ class CalendarSync:
             timeout=self.config.timeout,
             sleep=self.config.sleep,
             retry_delays=self.config.retry_delays,
+            calls=self.call_log,
         )
 
     def _uow(self, write: bool = True) -> SqlUnitOfWork:
@@ -201,6 +215,14 @@ class CalendarSync:
         within the poll interval. Calendars with nothing waiting to be written are asked
         first in one batched request; only those that changed are then synced one by one."""
         now = now or self.clock()
+        self._pass_now = now
+        try:
+            return self._run_once(now, force)
+        finally:
+            self._pass_now = None
+            self.flush_calls()  # no transaction of the pass is open here
+
+    def _run_once(self, now: datetime, force: bool) -> CalendarReport:
         report = CalendarReport()
         with self._uow(write=False) as uow:
             repo = CalendarRepository(uow.conn)
@@ -865,6 +887,7 @@ def accept_outside_change(sync: CalendarSync, ctx: Any, appointment_id: int) -> 
             event = None
     finally:
         api.close()
+        sync.flush_calls()
     times = (
         None if event is None or event.get("status") == "cancelled" else plan.times_of(event, "UTC")
     )
