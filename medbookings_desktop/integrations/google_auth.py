@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import webbrowser
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urljoin
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from medbookings_desktop.integrations import google_call_log
 from medbookings_desktop.secrets import delete_secret, get_secret, set_secret
 
 log = logging.getLogger(__name__)
@@ -348,15 +350,21 @@ class SignIn:
         from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
         from requests import RequestException
 
+        calls = google_call_log.DEFAULT
+        started = time.perf_counter()
         try:
             flow.fetch_token(code=code, timeout=HTTP_TIMEOUT_S)
+            calls.record_answer(google_call_log.CALENDAR, "token.exchange", started, 200, b"")
         except OAuth2Error as exc:
+            calls.record_exception(google_call_log.CALENDAR, "token.exchange", started, exc)
             raise GoogleAuthError(
                 f"Google did not accept the sign-in ({exc.error}). Try again."
             ) from None
-        except RequestException:
+        except RequestException as exc:
+            calls.record_exception(google_call_log.CALENDAR, "token.exchange", started, exc)
             raise GoogleAuthError("Could not reach Google to finish the sign-in.") from None
-        except Warning as changed:
+        except Warning as changed:  # tokens came, with other scopes than asked
+            calls.record_answer(google_call_log.CALENDAR, "token.exchange", started, 200, b"")
             # oauthlib raises (not warns) when the scopes granted differ from those asked:
             # more (earlier grants, include_granted_scopes) is fine, fewer (a box left
             # unticked on Google's consent page) is not
@@ -415,15 +423,17 @@ def _is_invalid_grant(exc: BaseException) -> bool:
     return "invalid_grant" in text
 
 
-def refresh(credentials: Any) -> None:
-    """Get a fresh access token; `invalid_grant` becomes NeedsReconnect."""
+def refresh(credentials: Any, calls: google_call_log.GoogleCallLog | None = None) -> None:
+    """Get a fresh access token (the call recorded in `calls`, the shared log when None);
+    `invalid_grant` becomes NeedsReconnect."""
     import google.auth.exceptions
     import requests
     from google.auth.transport.requests import Request
 
+    log_ = calls if calls is not None else google_call_log.DEFAULT
     try:
         with requests.Session() as session:
-            credentials.refresh(Request(session))
+            credentials.refresh(Request(log_.session(session)))  # type: ignore[arg-type]
     except google.auth.exceptions.RefreshError as exc:
         if _is_invalid_grant(exc):
             raise NeedsReconnect(
@@ -435,13 +445,19 @@ def refresh(credentials: Any) -> None:
         raise GoogleAuthError("Could not reach Google.") from None
 
 
-def calendar_service(config: GoogleConfig, credentials: Any) -> Any:
-    """The real googleapiclient Calendar v3 service, from its packaged discovery document."""
+def calendar_service(
+    config: GoogleConfig, credentials: Any, calls: google_call_log.GoogleCallLog | None = None
+) -> Any:
+    """The real googleapiclient Calendar v3 service, from its packaged discovery document;
+    its calls recorded in `calls` (the shared log when None)."""
     import google_auth_httplib2  # type: ignore[import-untyped]
     import httplib2  # type: ignore[import-untyped]
     from googleapiclient.discovery import build  # type: ignore[import-untyped]
 
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=30))
+    log_ = calls if calls is not None else google_call_log.DEFAULT
+    http = google_auth_httplib2.AuthorizedHttp(
+        credentials, http=log_.http(httplib2.Http(timeout=30))
+    )
     return build(
         "calendar",
         "v3",
@@ -519,12 +535,14 @@ def disconnect(config: GoogleConfig, provider_id: int) -> bool:
         return True
     revoked = False
     try:
-        resp = requests.post(
-            config.revoke_url,
-            data={"token": token},
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=HTTP_TIMEOUT_S,
-        )
+        with google_call_log.DEFAULT.session(requests.Session()) as session:
+            resp = session.request(
+                "POST",
+                config.revoke_url,
+                data={"token": token},
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=HTTP_TIMEOUT_S,
+            )
         # 400 invalid_token: already revoked or expired, which is what was wanted
         revoked = resp.status_code == 200 or (
             resp.status_code == 400 and "invalid_token" in resp.text
@@ -593,10 +611,24 @@ class GoogleAccounts:
     def configured(self) -> bool:
         return self.config.configured
 
+    def _log_calls(self) -> None:
+        """Write the Google calls made meanwhile (sign-in, calendar list, revoke) to the
+        integration log, when the store has the desk's Context (else the next calendar
+        sync pass does)."""
+        ctx = getattr(self.store, "ctx", None)
+        if ctx is not None:
+            google_call_log.DEFAULT.flush(ctx)
+
     def view(self, provider_id: int) -> LinkView:
         """The stored link and, when connected, the account's calendars to choose from.
 
         A refresh token Google no longer accepts turns the link to needs_reconnect."""
+        try:
+            return self._view(provider_id)
+        finally:
+            self._log_calls()
+
+    def _view(self, provider_id: int) -> LinkView:
         link = self.store.read(provider_id) or Link(provider_id, DISCONNECTED)
         if link.state not in (CONNECTED, PAUSED):
             return LinkView(link)
@@ -634,6 +666,7 @@ class GoogleAccounts:
         )
         link = Link(result.provider_id, CONNECTED, result.account_email, calendar_id)
         self.store.save(link)
+        self._log_calls()
         return LinkView(link, result.calendars)
 
     def choose_calendar(self, provider_id: int, calendar_id: str) -> Link:
@@ -655,6 +688,7 @@ class GoogleAccounts:
                 before.calendar_id if before else "",
             )
         )
+        self._log_calls()
         return revoked
 
 

@@ -226,14 +226,16 @@ class GoogleCallLog:
 
     def flush(self, db: Any) -> int:
         """Write the buffered records in one transaction of their own (call it with none
-        open on this thread); how many were written. A write that fails puts them back."""
+        open on this thread); how many were written. A write that fails puts them back.
+        `db`: an SQLAlchemy engine, or a services Context (its `write()` is used)."""
         records = self.take()
         if not records:
             return 0
         from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 
+        write = getattr(db, "write", None)
         try:
-            with SqlUnitOfWork(db, write=True) as uow:
+            with write() if callable(write) else SqlUnitOfWork(db, write=True) as uow:
                 uow.integration_log.record(records)
                 uow.commit()
         except Exception as exc:

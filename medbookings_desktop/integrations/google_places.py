@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import requests
 
+from medbookings_desktop.integrations import google_call_log
 from medbookings_desktop.secrets import get_secret
 
 PLACES_API_KEY = "google.places_api_key"
@@ -165,16 +166,20 @@ class PlacesClient:
         language: str = "en-GB",
         region: str = "",
         session: requests.Session | None = None,
+        calls: google_call_log.GoogleCallLog | None = None,
     ) -> None:
         """`api_key` None: read from the keyring on first use (off the UI thread);
-        `base_url` None: MEDBOOKINGS_GOOGLE_PLACES_URL, else the settings, else Google's."""
+        `base_url` None: MEDBOOKINGS_GOOGLE_PLACES_URL, else the settings, else Google's.
+        Each call is recorded in `calls` (the shared Google log when None: the calendar
+        sync's next pass writes it to the integration log)."""
         self._api_key = api_key
         self._key_read = api_key is not None
         self._base_url = base_url
         self.timeout = timeout
         self.language = language
         self.region = region
-        self._http = session or requests.Session()
+        log = calls if calls is not None else google_call_log.DEFAULT
+        self._http = log.session(session or requests.Session())
 
     @property
     def api_key(self) -> str | None:

@@ -107,6 +107,14 @@ WORDS: dict[str, _Words] = {
         "cards",
         "contact card uploads",
     ),
+    "google_places": _Words(
+        "Addresses cannot be looked up",
+        "Google Places",
+        "Settings → Google",
+        "lookup",
+        "lookups",
+        "address lookups",
+    ),
 }
 
 

@@ -30,6 +30,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "twilio": ("Twilio (SMS, WhatsApp)", ("sms", "whatsapp")),
     "google_calendar": ("Google Calendar", None),
     "vercel_blob": ("Vercel Blob (WhatsApp cards)", ()),
+    "google_places": ("Google Places (address lookup)", ()),
 }
 
 

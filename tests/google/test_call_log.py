@@ -4,20 +4,35 @@ row names a calendar, an event, a patient or an e-mail address."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from medbookings_desktop.integrations import google_auth
 from medbookings_desktop.integrations import google_call_log as gcl
+from medbookings_desktop.integrations.google_auth import (
+    CalendarLinkStore,
+    GoogleAccounts,
+    credentials_for,
+)
+from medbookings_desktop.integrations.google_places import (
+    PlacesClient,
+    PlacesError,
+    new_session_token,
+)
 from medbookings_desktop.services import alerts, booking, health
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.sync import calendar_plan as plan
 from medbookings_desktop.sync.calendar_sync import CalendarSync
 from tests.fakes.google_calendar_server import FakeGoogleCalendar
-from tests.google.conftest import CAL_A, CAL_B, connect
+from tests.fakes.google_places_server import API_KEY as PLACES_KEY
+from tests.fakes.google_places_server import FakePlaces
+from tests.google.conftest import CAL_A, CAL_B, connect, google_config
 from tests.helpers.clinic import SmallClinic
+from tests.helpers.memory_keyring import MemoryKeyring
 
 NINE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 in London
 
@@ -326,3 +341,72 @@ def test_no_row_names_a_calendar_an_event_a_patient_or_an_address(
         forbidden |= {v for v in (patient.email, patient.phone) if v}
     for word in forbidden:
         assert word.casefold() not in raw, word
+
+
+# -- the address picker, the sign-in's token calls ----------------------------------------------
+
+
+@pytest.fixture
+def places() -> Iterator[FakePlaces]:
+    fake = FakePlaces()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def test_places_lookups_are_logged_without_the_text_typed_or_the_place(
+    clinic: SmallClinic, places: FakePlaces
+) -> None:
+    calls = gcl.GoogleCallLog(clock=clinic.clock)
+    client = PlacesClient(PLACES_KEY, places.url, calls=calls)
+    token = new_session_token()
+    [found] = client.autocomplete("Harley", token)
+    client.details(found.place_id, token)
+    places.fail_next(500)
+    with pytest.raises(PlacesError):
+        client.autocomplete("Harley St", token)
+    bad = PlacesClient("not-the-key", places.url, calls=calls)
+    with pytest.raises(PlacesError):
+        bad.autocomplete("Harley", token)
+    client.close()
+    bad.close()
+    assert calls.flush(clinic.engine) == 4
+    assert ops(clinic) == [
+        ("google_places", "places.autocomplete", "ok", None),
+        ("google_places", "places.get", "ok", None),
+        ("google_places", "places.autocomplete", "retry", "HTTP 500"),
+        ("google_places", "places.autocomplete", "rejected", "HTTP 403"),
+    ]
+    raw = str([tuple(r) for r in log_rows(clinic)]).casefold()
+    for word in ("harley", found.place_id.casefold(), token, PLACES_KEY):
+        assert word not in raw
+    [row] = [h for h in health.services(clinic.ctx) if h.service == "google_places"]
+    assert row.last_success == clinic.clock() and row.errors_last_hour == 2
+
+
+def test_a_refresh_and_a_revoke_are_logged_through_the_shared_log(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, keyring_store: MemoryKeyring
+) -> None:
+    config = google_config(gcal)
+    assert clinic.dr_a.id is not None
+    connect(clinic, gcal, clinic.dr_a.id, CAL_A)
+    creds = credentials_for(config, clinic.dr_a.id)
+    google_auth.refresh(creds)
+    accounts = GoogleAccounts(config, CalendarLinkStore(clinic.ctx))
+    view = accounts.view(clinic.dr_a.id)  # lists the calendars
+    assert view.link.state == "connected"
+    assert accounts.disconnect(clinic.dr_a.id)
+    gcal.expire_refresh_tokens()
+    with pytest.raises(google_auth.NeedsReconnect):
+        google_auth.refresh(creds)
+    gcl.flush_pending(clinic.engine)
+    got = [(s, o, outcome) for s, o, outcome, _ in ops(clinic)]
+    assert got[0] == ("google_calendar", "token.refresh", "ok")
+    assert ("google_calendar", "calendarList.list", "ok") in got
+    assert ("google_calendar", "token.revoke", "ok") in got
+    assert got[-1] == ("google_calendar", "token.refresh", "rejected")
+    assert ops(clinic)[-1][3] == "HTTP 400 invalid_grant"
+    raw = str([tuple(r) for r in log_rows(clinic)]).casefold()
+    assert "@" not in raw and "example.org" not in raw and "fake" not in raw
