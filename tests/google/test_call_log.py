@@ -30,7 +30,7 @@ from medbookings_desktop.sync.calendar_sync import CalendarSync
 from tests.fakes.google_calendar_server import FakeGoogleCalendar
 from tests.fakes.google_places_server import API_KEY as PLACES_KEY
 from tests.fakes.google_places_server import FakePlaces
-from tests.google.conftest import CAL_A, CAL_B, connect, google_config
+from tests.google.conftest import CAL_A, CAL_B, Sleeps, connect, desk_sync, google_config
 from tests.helpers.clinic import SmallClinic
 from tests.helpers.memory_keyring import MemoryKeyring
 
@@ -187,6 +187,33 @@ def test_a_batched_poll_is_logged_as_one_batch_call(
     # the batch failed once and was sent again
     assert ops(clinic)[before:] == [
         ("google_calendar", "batch", "retry", "HTTP 503"),
+        ("google_calendar", "batch", "ok", None),
+    ]
+
+    before = len(log_rows(clinic))
+    gcal.before_next("events.list", lambda fake: fake.fail_next(500))  # one part inside
+    desk.run_once()
+    # the part's error is logged on its own; that calendar is then read by itself
+    assert ops(clinic)[before:] == [
+        ("google_calendar", "batch", "ok", None),
+        ("google_calendar", "batch.events.list", "retry", "HTTP 500"),
+        ("google_calendar", "events.list", "ok", None),
+    ]
+
+
+def test_a_new_desks_first_batched_poll_logs_its_token_refreshes(
+    clinic: SmallClinic, gcal: FakeGoogleCalendar, desk: CalendarSync, sleeps: Sleeps
+) -> None:
+    assert clinic.dr_b.id is not None
+    connect(clinic, gcal, clinic.dr_b.id, CAL_B)
+    desk.run_once()
+    before = len(log_rows(clinic))
+    restarted = desk_sync(clinic, gcal, sleeps)  # no access tokens yet, sync tokens kept
+    restarted.run_once()
+    assert gcal.count("batch") == 1
+    assert ops(clinic)[before:] == [
+        ("google_calendar", "token.refresh", "ok", None),
+        ("google_calendar", "token.refresh", "ok", None),
         ("google_calendar", "batch", "ok", None),
     ]
 
