@@ -214,7 +214,8 @@ class GoogleCallLog:
         with self._lock:
             self._records.append(record)
 
-    def __len__(self) -> int:
+    def pending(self) -> int:
+        """How many records wait to be written (not __len__: an empty log stays truthy)."""
         with self._lock:
             return len(self._records)
 

@@ -19,6 +19,12 @@ a desk that cannot take it skips the calendar this pass):
 
 `invalid_grant` or a 401 turns the provider's link to needs_reconnect (sync for them pauses)
 with a "Needs attention" item naming the provider. No patient data is logged.
+
+Every Google request of a pass (each list, insert, patch, batch, token refresh) is recorded
+(integrations/google_call_log.py), stamped with the pass's time, and written to the
+integration log in one short transaction as the pass ends, with the calls the desk's screens
+made meanwhile (address lookups, sign-in): the health panel's Google rows and the alerts read
+them.
 """
 
 from __future__ import annotations
