@@ -239,6 +239,11 @@ class Engine:
                 self._sweep_blobs(now)
         if self.calendars is not None and not self.stop_requested.is_set():
             self.sync_calendars(now, report)
+        # Google calls made at the desk (address lookups, sign-ins) reach the integration log
+        # here even where no calendar sync runs; nothing is written when there are none
+        from medbookings_desktop.integrations import google_call_log
+
+        google_call_log.flush_pending(self.db)
         return report
 
     def sync_calendars(self, now: datetime, report: RunReport, *, force: bool = False) -> None:
