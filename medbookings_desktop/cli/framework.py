@@ -225,17 +225,34 @@ def _known_failure(exc: Exception) -> str | None:
 # source of every module imported after it (its __feature__ hook), a quarter of start-up.
 WINDOW_CORE_MODULES = (
     "medbookings_desktop.bootstrap",
+    "medbookings_desktop.logging_setup",
+    "medbookings_desktop.settings",
     "medbookings_desktop.services.agenda",
+    "medbookings_desktop.services.alerts",
+    "medbookings_desktop.services.attention",
     "medbookings_desktop.services.booking",
+    "medbookings_desktop.services.clinic_admin",
+    "medbookings_desktop.services.health",
     "medbookings_desktop.services.patients",
     "medbookings_desktop.services.setup",
     "medbookings_desktop.services.slots",
+    "medbookings_desktop.services.walk_ins",
+    "medbookings_desktop.storage.migrate",
+    "medbookings_desktop.storage.quick_read",
+)
+# SQLAlchemy and the tables: before PySide6 too, unless an SQLite file lets the window paint
+# its first day without them (ui/app.py quick_start); they then load once it is painted
+DATABASE_MODULES = (
     "sqlalchemy.dialects.sqlite",
+    "medbookings_desktop.storage.unit_of_work",
 )
 
 
 def _open_gui(runtime: Runtime) -> int:
-    for name in WINDOW_CORE_MODULES:
+    from medbookings_desktop.storage.quick_read import sqlite_file
+
+    quick = sqlite_file(runtime.url) is not None
+    for name in WINDOW_CORE_MODULES + (() if quick else DATABASE_MODULES):
         importlib.import_module(name)
     try:
         gui = importlib.import_module("medbookings_desktop.ui.app")

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-
-from medbookings_desktop.storage.engine import sqlite_path
-
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy import Engine
+
+# SQLAlchemy is imported where used: the desk's quick start checks the schema without it
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
@@ -36,6 +35,8 @@ def known_revisions() -> list[str]:
 
 def stored_revision(engine: Engine) -> str | None:
     """The schema version the database records, read with plain SQL (None: no schema yet)."""
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
@@ -99,6 +100,8 @@ def _run(engine: Engine, action: str, revision: str) -> None:
 
 def backup_sqlite(engine: Engine, backup_dir: Path, label: str) -> Path | None:
     """Copy the SQLite file with the online backup API (consistent even under WAL)."""
+    from medbookings_desktop.storage.engine import sqlite_path
+
     path = sqlite_path(str(engine.url))
     if path is None or not path.exists():
         return None

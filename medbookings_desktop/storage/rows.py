@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Row
+if TYPE_CHECKING:
+    # for annotations only: storage/quick_read.py maps sqlite3 rows without SQLAlchemy
+    from sqlalchemy import Row
 
 from medbookings_desktop.domain.appointments import Appointment, Source, Status, StatusChange
 from medbookings_desktop.domain.clinic import (

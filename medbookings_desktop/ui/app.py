@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import PurePosixPath
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from medbookings_desktop.bootstrap import DeferredDatabase, default_actor
 from medbookings_desktop.services import setup
+from medbookings_desktop.services.context import Context
+from medbookings_desktop.services.ports import UnitOfWork
 from medbookings_desktop.ui import first_paint
 from medbookings_desktop.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
@@ -51,11 +55,16 @@ def run(runtime: Any) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("MedBookings")
+    quick: QuickStart | None = None
     try:
         runtime.start_logging()
-        ctx = runtime.ctx
-        ready = setup.is_set_up(ctx)
-        clinic = setup.clinic_settings(ctx)
+        quick = quick_start(runtime)
+        if quick is not None:
+            ctx, ready, clinic = quick.ctx, True, quick.clinic
+        else:
+            ctx = runtime.ctx
+            ready = setup.is_set_up(ctx)
+            clinic = setup.clinic_settings(ctx)
         label = database_label(runtime.url)
     except Exception as exc:
         # a database that is too new, unreachable or unreadable: say so and stop
@@ -84,29 +93,129 @@ def run(runtime: Any) -> int:
     window.model.loaded.connect(painted.arm, Qt.ConnectionType.SingleShotConnection)
     if first_paint.wanted():
         painted.painted.connect(first_paint.report_and_quit)
-    rest = _DeskRest(window, runtime)
+    rest = _DeskRest(window, runtime, quick)
     painted.painted.connect(rest.start)
     # a window that is never painted (started minimised) still gets its desk, a moment later
     window.model.loaded.connect(
         lambda: QTimer.singleShot(LATEST_START_MS, rest.start),
         Qt.ConnectionType.SingleShotConnection,
     )
+    if quick is not None:
+        # a window closing before the engine opened: its waiting workers give up, so its
+        # close (which waits for them) does not wait for ever
+        _OnClose(window, quick.database.close)
+        quick.show_first_day(window)
     window.show()
     try:
         return int(app.exec())
     finally:
         rest.stop()
+        if quick is not None:
+            quick.database.close()  # workers still waiting for it give up
         window.tasks.shutdown()
+        if quick is not None:
+            quick.database.dispose()
+
+
+class QuickStart:
+    """An SQLite file at this version's schema, set up, whose staff user exists: the first
+    day is read with sqlite3 (storage/quick_read.py) and painted before SQLAlchemy loads; the
+    window's Context opens the real engine (DeferredDatabase) once the calendar is painted."""
+
+    def __init__(self, path: Path, database: DeferredDatabase, ctx: Context, clinic: Any):
+        self.path = path
+        self.database = database
+        self.ctx = ctx
+        self.clinic = clinic
+
+    def show_first_day(self, window: MainWindow) -> None:
+        """The window's first day, read here, shown at once; its load (under way, waiting for
+        the engine) updates it in place later."""
+        from medbookings_desktop.storage.quick_read import QuickReadUnitOfWork
+        from medbookings_desktop.ui.day_model import load_day
+
+        path = self.path
+        reader = Context(
+            write=_no_writes,
+            read=lambda: cast(UnitOfWork, QuickReadUnitOfWork(path)),
+            actor_id=self.ctx.actor_id,
+            actor_name=self.ctx.actor_name,
+        )
+        try:
+            first = load_day(reader, window.day)
+        except Exception:
+            # the usual load shows it instead, as soon as the engine is open
+            log.warning("the quick read of the first day failed", exc_info=True)
+            self.database.allow()
+            return
+        window.model.show_first(first)
+
+
+class _OnClose(QObject):
+    """Calls `act` when `window` is about to close, before its own closeEvent runs."""
+
+    def __init__(self, window: QWidget, act: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._act = act
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Overrides QObject.eventFilter: never swallows the event."""
+        if event.type() == QEvent.Type.Close:
+            self._act()
+        return False
+
+
+def _no_writes() -> Any:
+    raise RuntimeError("the first day's reader does not write")
+
+
+def quick_start(runtime: Any) -> QuickStart | None:
+    """A QuickStart when runtime's database allows one, else None (the usual start)."""
+    from medbookings_desktop.storage.migrate import known_revisions
+    from medbookings_desktop.storage.quick_read import (
+        QuickReadUnitOfWork,
+        sqlite_file,
+        stored_revision,
+    )
+
+    url = runtime.url
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        if stored_revision(path) != known_revisions()[-1]:
+            return None  # new, or older: the usual start upgrades it (after a backup)
+        with QuickReadUnitOfWork(path) as uow:
+            user = uow.staff.by_name(runtime.actor or default_actor())
+            ready = uow.settings.is_set_up() or bool(uow.providers.list())
+            clinic = uow.settings.clinic()
+    except Exception:
+        log.warning("no quick start: the database file could not be read", exc_info=True)
+        return None
+    if user is None or not ready:
+        return None  # a new staff user is added, or the first-run wizard opens: the usual way
+    database = DeferredDatabase(url, backup_dir=runtime.settings.backup_dir)
+    # the same units of work as SqlUnitOfWork's (the ports are structural)
+    ctx = Context(
+        write=cast("Callable[[], UnitOfWork]", database.write),
+        read=cast("Callable[[], UnitOfWork]", database.read),
+        actor_id=user.id,
+        actor_name=user.name,
+    )
+    return QuickStart(path, database, ctx, clinic)
 
 
 class _DeskRest:
     """What the calendar does not need to paint: the queue and Needs attention, live refresh
     (another desk's bookings and the engine's changes appear without a restart) and the
-    background engine. Started once, after the first paint."""
+    background engine. Started once, after the first paint; on a quick start, once the
+    database's engine has opened on a worker (SQLAlchemy loads there, not on the UI thread)."""
 
-    def __init__(self, window: MainWindow, runtime: Any) -> None:
+    def __init__(self, window: MainWindow, runtime: Any, quick: QuickStart | None) -> None:
         self._window = window
         self._runtime = runtime
+        self._quick = quick
         self._started = False
         self._watcher: Any = None
         self._engine: Any = None
@@ -115,11 +224,27 @@ class _DeskRest:
         if self._started or self._window.tasks.closed:
             return
         self._started = True
+        if self._quick is None:
+            self._start(self._runtime.app.engine)
+            return
+        database = self._quick.database
+        database.allow()
+        self._window.tasks.run(database.engine, self._start, self._failed)
+
+    def _start(self, db: Any) -> None:
         from medbookings_desktop.ui import live_refresh
 
         self._window.start_desk()
         self._watcher = live_refresh.follow(self._window, self._runtime.url)
-        self._engine = _start_engine(self._window, self._runtime)
+        self._engine = _start_engine(self._window, self._runtime, db)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.error("the database did not open", exc_info=exc)
+        self._window.statusBar().showMessage(
+            QCoreApplication.translate("app", "The database cannot be used: {reason}").format(
+                reason=_why(exc) if isinstance(exc, Exception) else str(exc)
+            )
+        )
 
     def stop(self) -> None:
         if self._watcher is not None:
@@ -142,7 +267,7 @@ def _first_run(ctx: Any, db: Any) -> bool:
         tasks.shutdown()
 
 
-def _start_engine(window: MainWindow, runtime: Any) -> Any:
+def _start_engine(window: MainWindow, runtime: Any, db: Any) -> Any:
     """Messages, reminders, replies and calendars in the background, on a thread of their own;
     its state goes to the status bar, and a booking made here wakes it."""
     from medbookings_desktop.sync.engine import for_desk
@@ -151,7 +276,7 @@ def _start_engine(window: MainWindow, runtime: Any) -> Any:
 
     signals = EngineSignals(window)
     signals.stateChanged.connect(window.set_engine_state)
-    db, settings = runtime.app.engine, runtime.settings
+    settings = runtime.settings
     runner = Runner(
         lambda: for_desk(db, settings), database_url=runtime.url, on_state=signals.relay
     )

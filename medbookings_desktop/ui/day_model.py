@@ -182,6 +182,12 @@ class CalendarModel(QAbstractTableModel):
             lambda exc: self._failed(request, exc),
         )
 
+    def show_first(self, data: DayData) -> None:
+        """Show a day read elsewhere (the desk's quick start reads the first one without
+        SQLAlchemy) while its `load` is under way: that load's result then updates it in place."""
+        self._show(data)
+        self.loaded.emit()
+
     def reload(self) -> None:
         """Read the shown day again; changes come in place, keeping selection and scroll."""
         self.forget_ahead()  # something changed: what was read ahead may be out of date
