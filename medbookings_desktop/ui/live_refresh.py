@@ -7,7 +7,9 @@ A watcher thread of its own, so the window never waits on it:
   it commits. A lost server connection is retried with a growing pause, and one `changed`
   follows the reconnection, since notifications sent meanwhile are lost.
 
-Bursts (a CSV import, a day of reminders) come out as one `changed` per quiet period.
+Bursts (a CSV import, a day of reminders) come out as one `changed` per quiet period, and
+the window refreshes at most once every REFRESH_GAP_MS while the engine keeps committing (the
+first change after a calm one shows at once).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 from sqlalchemy.engine import make_url
 
 from medbookings_desktop.storage.engine import sqlite_path
@@ -29,16 +31,44 @@ log = logging.getLogger(__name__)
 POLL_S = 0.5
 QUIET_S = 0.15  # notifications this close together are one change
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+REFRESH_GAP_MS = 1000  # a reload of every view costs the UI thread a few ms: not twice a second
 
 
 def follow(window: Any, database_url: str) -> ChangeWatcher:
     """Keep `window`'s views current with the database; the watcher stops with the window."""
     watcher = ChangeWatcher(database_url, window)
-    watcher.changed.connect(window.refresh)
+    throttle = Throttle(window.refresh, REFRESH_GAP_MS, watcher)
+    watcher.changed.connect(throttle.request)
     stop = watcher.stop_event  # touches no Qt object: safe while the window is going away
     window.destroyed.connect(lambda *_: stop.set())
     watcher.start()
     return watcher
+
+
+class Throttle(QObject):
+    """Call `action` at once, unless it ran less than `gap_ms` ago: then once when the gap
+    is over, however many requests came meanwhile."""
+
+    def __init__(self, action: Callable[[], None], gap_ms: int, parent: QObject) -> None:
+        super().__init__(parent)
+        self._action = action
+        self._gap_ms = gap_ms
+        self._since = QElapsedTimer()
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._run)
+
+    def request(self) -> None:
+        if self._later.isActive():
+            return  # already due at the end of the gap
+        if not self._since.isValid() or self._since.elapsed() >= self._gap_ms:
+            self._run()
+        else:
+            self._later.start(self._gap_ms - int(self._since.elapsed()))
+
+    def _run(self) -> None:
+        self._since.start()
+        self._action()
 
 
 class ChangeWatcher(QObject):

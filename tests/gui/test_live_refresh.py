@@ -102,3 +102,21 @@ def test_a_booking_by_another_process_appears_in_the_open_window(
     assert line is not None and line.patient_name.startswith("Ben")
     assert window.model.rowCount() * window.model.columnCount() >= before
     window.close()
+
+
+def test_changes_during_a_burst_refresh_once_now_and_once_after_the_gap(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QObject
+
+    from medbookings_desktop.ui.live_refresh import Throttle
+
+    calls: list[int] = []
+    owner = QObject()
+    throttle = Throttle(lambda: calls.append(1), 300, owner)
+    throttle.request()
+    assert calls == [1]  # the first change shows at once
+    for _ in range(20):
+        throttle.request()  # the engine keeps committing
+    assert calls == [1]
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5_000)  # the rest: one refresh, later
+    qtbot.wait(600)
+    assert calls == [1, 1]
