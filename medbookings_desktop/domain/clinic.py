@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from medbookings_desktop.domain.errors import InvalidInput
 
@@ -19,9 +19,22 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
+def _loads(name: str) -> bool:
+    """Whether the zone database has a zone file of that name (one file read, where listing
+    every zone, as available_timezones does, walks the whole database: a start-up cost)."""
+    if name == "posixrules" or name.startswith(("right/", "posix/", "/")) or not name:
+        return False  # never in available_timezones(): the full check decides
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def check_zone(name: str) -> str:
     """Return an IANA zone name unchanged, or raise if the zone database lacks it."""
-    if name not in _zone_names():
+    if not _loads(name) and name not in _zone_names():
         raise InvalidInput(
             f"Unknown time zone {name!r}: use an IANA name such as 'Europe/London'.", "zone"
         )
