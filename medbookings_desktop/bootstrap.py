@@ -118,14 +118,16 @@ class DeferredDatabase:
             return self._engine
 
     def read(self) -> SqlUnitOfWork:
+        engine = self.engine()  # first: it waits for allow(), then imports SQLAlchemy
         from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 
-        return SqlUnitOfWork(self.engine(), write=False)
+        return SqlUnitOfWork(engine, write=False)
 
     def write(self) -> SqlUnitOfWork:
+        engine = self.engine()  # first: it waits for allow(), then imports SQLAlchemy
         from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 
-        return SqlUnitOfWork(self.engine())
+        return SqlUnitOfWork(engine)
 
     def close(self) -> None:
         """Refuse from now on: workers still waiting for `allow()` are let go with an error."""

@@ -95,15 +95,42 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-class QuickReadUnitOfWork:
-    """A read-only unit of work over an SQLite file, for the first day's services only."""
+class QuickReader:
+    """Units of work on one connection to the file, for a run of quick reads on one thread
+    (a connection and its reading of the schema are made once); `close()` when done."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._types: dict[str, tuple[Any, tuple[Callable[[Any], Any] | None, ...]]] = {}
+        self.conn: sqlite3.Connection | None = None
+        self.types: dict[str, tuple[Any, tuple[Callable[[Any], Any] | None, ...]]] = {}
+
+    def __call__(self) -> QuickReadUnitOfWork:
+        if self.conn is None:
+            self.conn = _connect(self.path)
+        return QuickReadUnitOfWork(self.path, reader=self)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+
+class QuickReadUnitOfWork:
+    """A read-only unit of work over an SQLite file, for the first day's services only: on a
+    connection of its own, or on a QuickReader's."""
+
+    def __init__(self, path: Path, *, reader: QuickReader | None = None) -> None:
+        self.path = path
+        self._reader = reader
+        self._types = reader.types if reader is not None else {}
 
     def __enter__(self) -> QuickReadUnitOfWork:
-        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        shared = self._reader.conn if self._reader is not None else None
+        self.conn = shared if shared is not None else _connect(self.path)
         self.conn.execute("BEGIN")  # one snapshot for every read of the unit of work
         self.settings = _Settings(self)
         self.staff = _Staff(self)
@@ -123,7 +150,8 @@ class QuickReadUnitOfWork:
         try:
             self.conn.execute("ROLLBACK")
         finally:
-            self.conn.close()
+            if self._reader is None or self._reader.conn is not self.conn:
+                self.conn.close()
 
     def commit(self) -> None:
         raise RuntimeError("the quick reader does not write")

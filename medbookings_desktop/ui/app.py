@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +16,7 @@ from medbookings_desktop.bootstrap import DeferredDatabase, default_actor
 from medbookings_desktop.services import setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.ports import UnitOfWork
+from medbookings_desktop.storage.quick_read import QuickReader
 from medbookings_desktop.ui import first_paint
 from medbookings_desktop.ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
@@ -122,8 +123,10 @@ class QuickStart:
     day is read with sqlite3 (storage/quick_read.py) and painted before SQLAlchemy loads; the
     window's Context opens the real engine (DeferredDatabase) once the calendar is painted."""
 
-    def __init__(self, path: Path, database: DeferredDatabase, ctx: Context, clinic: Any):
-        self.path = path
+    def __init__(
+        self, reader: QuickReader, database: DeferredDatabase, ctx: Context, clinic: Any
+    ) -> None:
+        self.reader = reader
         self.database = database
         self.ctx = ctx
         self.clinic = clinic
@@ -131,13 +134,12 @@ class QuickStart:
     def show_first_day(self, window: MainWindow) -> None:
         """The window's first day, read here, shown at once; its load (under way, waiting for
         the engine) updates it in place later."""
-        from medbookings_desktop.storage.quick_read import QuickReadUnitOfWork
         from medbookings_desktop.ui.day_model import load_day
 
-        path = self.path
+        quick = self.reader
         reader = Context(
             write=_no_writes,
-            read=lambda: cast(UnitOfWork, QuickReadUnitOfWork(path)),
+            read=lambda: cast(UnitOfWork, quick()),
             actor_id=self.ctx.actor_id,
             actor_name=self.ctx.actor_name,
         )
@@ -148,6 +150,8 @@ class QuickStart:
             log.warning("the quick read of the first day failed", exc_info=True)
             self.database.allow()
             return
+        finally:
+            quick.close()
         window.model.show_first(first)
 
 
@@ -173,11 +177,7 @@ def _no_writes() -> Any:
 def quick_start(runtime: Any) -> QuickStart | None:
     """A QuickStart when runtime's database allows one, else None (the usual start)."""
     from medbookings_desktop.storage.migrate import known_revisions
-    from medbookings_desktop.storage.quick_read import (
-        QuickReadUnitOfWork,
-        sqlite_file,
-        stored_revision,
-    )
+    from medbookings_desktop.storage.quick_read import sqlite_file, stored_revision
 
     url = runtime.url
     path = sqlite_file(url)
@@ -186,7 +186,8 @@ def quick_start(runtime: Any) -> QuickStart | None:
     try:
         if stored_revision(path) != known_revisions()[-1]:
             return None  # new, or older: the usual start upgrades it (after a backup)
-        with QuickReadUnitOfWork(path) as uow:
+        reader = QuickReader(path)
+        with reader() as uow:
             user = uow.staff.by_name(runtime.actor or default_actor())
             ready = uow.settings.is_set_up() or bool(uow.providers.list())
             clinic = uow.settings.clinic()
@@ -194,6 +195,7 @@ def quick_start(runtime: Any) -> QuickStart | None:
         log.warning("no quick start: the database file could not be read", exc_info=True)
         return None
     if user is None or not ready:
+        reader.close()
         return None  # a new staff user is added, or the first-run wizard opens: the usual way
     database = DeferredDatabase(url, backup_dir=runtime.settings.backup_dir)
     # the same units of work as SqlUnitOfWork's (the ports are structural)
@@ -203,7 +205,7 @@ def quick_start(runtime: Any) -> QuickStart | None:
         actor_id=user.id,
         actor_name=user.name,
     )
-    return QuickStart(path, database, ctx, clinic)
+    return QuickStart(reader, database, ctx, clinic)
 
 
 class _DeskRest:
