@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -142,6 +143,9 @@ class CalendarModel(QAbstractTableModel):
         # the days either side of the one shown, read ahead so that stepping shows at once
         self._ahead: dict[date, tuple[float, DayData]] = {}
         self._ahead_generation = 0
+        self._after_paint: Callable[[], None] | None = None  # see load() and painted()
+        # when what is shown was read, and under which generation of what was read ahead
+        self._read_at = (0.0, -1)
         # moves on whenever what the view lays out may have changed (tiles, their times, columns)
         self._version = 0
 
@@ -171,16 +175,40 @@ class CalendarModel(QAbstractTableModel):
         """Read `on` in the background; the model changes when the result arrives. A day read
         ahead shows at once, and is read again behind it in case it changed meanwhile."""
         self._latest += 1
+        self._after_paint = None  # a read behind a day no longer asked for: not needed
         request, ctx, fetch = self._latest, self._ctx, self._fetcher()  # values, not the model
+
+        def read() -> None:
+            self._tasks.run(
+                lambda: fetch(ctx, on),
+                lambda data: self._apply(request, data),
+                lambda exc: self._failed(request, exc),
+            )
+
+        shown, (read_at, generation) = self._data, self._read_at
+        if shown.on not in (date.min, on) and generation == self._ahead_generation:
+            # the day left is a neighbour of the one asked for, and already read
+            self._ahead[shown.on] = (read_at, shown)
         ahead = self._ahead.pop(on, None)
         if ahead is not None and time.monotonic() - ahead[0] < self.AHEAD_FRESH_S:
+            self._read_at = (ahead[0], self._ahead_generation)
             self._show(ahead[1])
+            # read again once the day is painted (the view says so), so that the read does
+            # not compete with the paint; a moment later if no view paints it
+            self._after_paint = read
+            QTimer.singleShot(self.READ_BEHIND_MS, self, self.painted)
             self.loaded.emit()
-        self._tasks.run(
-            lambda: fetch(ctx, on),
-            lambda data: self._apply(request, data),
-            lambda exc: self._failed(request, exc),
-        )
+            return
+        read()
+
+    # at the latest this long after a day read ahead is shown, it is read again
+    READ_BEHIND_MS = 100
+
+    def painted(self) -> None:
+        """The view has painted what the model shows: a read waiting for that starts."""
+        job, self._after_paint = self._after_paint, None
+        if job is not None:
+            job()
 
     def show_first(self, data: DayData) -> None:
         """Show a day read elsewhere (the desk's quick start reads the first one without
@@ -201,6 +229,7 @@ class CalendarModel(QAbstractTableModel):
     def _apply(self, request: int, data: DayData) -> None:
         if request != self._latest:
             return
+        self._read_at = (time.monotonic(), self._ahead_generation)
         self._show(data)
         self._read_ahead(data.on)  # asked before `loaded`, whose receivers may close the desk
         self.loaded.emit()

@@ -773,6 +773,8 @@ class DayView(QAbstractItemView):
         if model is not None and model.columnCount():
             self._paint_now_marker(painter, model)
         painter.end()
+        if model is not None:
+            model.painted()  # what waited for the day to be on screen may start now
 
     def _columns_in_view(self, model: CalendarModel) -> range:
         """The columns the viewport shows, wholly or in part."""
