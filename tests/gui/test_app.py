@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from medbookings_desktop.cli.framework import Runtime
+from medbookings_desktop.services import setup
 from medbookings_desktop.ui import app
 from medbookings_desktop.ui.main_window import MainWindow
 from tests.helpers.clinic import Clock, build_small_clinic
@@ -135,3 +136,46 @@ def test_the_background_engine_starts_with_the_window_and_says_its_state(
         runtime.close()
     # no vendor credentials on this desk: the engine runs and says messaging is not set up
     assert states and states[0].startswith("Engine:")
+
+
+def test_a_current_sqlite_file_paints_its_first_day_before_the_engine_opens(
+    sqlite_url: str, clock: Clock, qtbot: QtBot
+) -> None:
+    from medbookings_desktop.bootstrap import DeferredDatabase, context_for
+
+    small = build_small_clinic(sqlite_url, clock)
+    context_for(small.engine, actor="desk")  # the desk's staff user exists: a quick start
+    small.engine.dispose()
+    seen: dict[str, object] = {}
+
+    def look() -> None:
+        shown = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        if not shown:
+            QTimer.singleShot(10, look)
+            return
+        window = shown[0]
+        database = getattr(window._ctx.read, "__self__", None)
+        if "first" not in seen:
+            # the first day is on screen, read without the engine
+            seen["first"] = [
+                window.model.headerData(c, Qt.Orientation.Horizontal)
+                for c in range(window.model.columnCount())
+            ]
+            seen["deferred"] = isinstance(database, DeferredDatabase)
+        if window.engine_runner is None:  # the desk's rest starts once the engine is open
+            QTimer.singleShot(10, look)
+            return
+        seen["providers"] = [p.display_name for p in setup.active_providers(window._ctx)]
+        window.close()
+
+    QTimer.singleShot(0, look)
+    runtime = Runtime(database_url=sqlite_url, actor="desk")
+    try:
+        assert app.run(runtime) == 0
+    finally:
+        runtime.close()
+    assert seen["deferred"] is True
+    assert seen["first"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]
+    assert seen["providers"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]

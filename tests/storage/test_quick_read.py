@@ -135,3 +135,41 @@ def test_the_schema_version_and_the_file_are_read_without_sqlalchemy(
     assert sqlite_file("postgresql://desk@db.example.org/clinic") is None
     assert sqlite_file("sqlite:///clinic.sqlite3?mode=ro") is None
     assert sqlite_file("sqlite:////data/My%20Clinic.sqlite3") == Path("/data/My Clinic.sqlite3")
+
+
+def test_the_deferred_database_opens_only_once_allowed_and_lets_waiters_go_on_close(
+    sqlite_url: str, clock: Clock
+) -> None:
+    import threading
+
+    from medbookings_desktop.bootstrap import DeferredDatabase
+
+    build_small_clinic(sqlite_url, clock).engine.dispose()
+    database = DeferredDatabase(sqlite_url, backup_dir=None)
+    got: list[object] = []
+
+    def worker() -> None:
+        try:
+            with database.read() as uow:
+                got.append(uow.settings.clinic().name)
+        except RuntimeError as exc:
+            got.append(exc)
+
+    first = threading.Thread(target=worker)
+    first.start()
+    first.join(timeout=0.2)
+    assert first.is_alive() and not got  # waits for allow()
+    database.allow()
+    first.join(timeout=30)
+    assert got == ["Riverside Clinic"]
+
+    closed = DeferredDatabase(sqlite_url, backup_dir=None)
+    database.dispose()
+    got.clear()
+    database = closed
+    second = threading.Thread(target=worker)
+    second.start()
+    closed.close()  # a window closing before its first paint
+    second.join(timeout=30)
+    assert not second.is_alive()
+    assert isinstance(got[0], RuntimeError)
