@@ -1,8 +1,10 @@
 """Build-time helpers of packaging/medbookings.spec that make the one-folder build smaller
-without changing what the app can do.
+without changing what the app does.
 
-- `repickle`: Babel ships its locale data as protocol-2 pickles; the same objects pickled
-  with protocol 5 take about a third less room and load the same (checked per file).
+- `repickle`: Babel ships its locale data as protocol-2 pickles; pickled with protocol 5
+  they take a third less room. The display names the app never looks up (languages,
+  territories, currencies, units: `BABEL_UNUSED_KEYS`) are emptied; every locale stays, with
+  its date, time, time-zone and number formats whole (32 MB to 10 MB).
 - `slim_icu_data`: on Linux, PySide6's Qt links ICU 73, whose data library (libicudata,
   32 MB) holds every ICU service. Qt calls only collation (QCollator), converters
   (QStringConverter), time zones (QTimeZone names) and case mapping; this rebuilds the
@@ -27,15 +29,39 @@ from pathlib import Path
 # -- Babel ----------------------------------------------------------------------------------------
 
 
-def repickle(src: Path, dst: Path) -> None:
-    """Write `src`'s pickled object to `dst` with protocol 5; refuse if it loads differently."""
+# What a locale's data holds that the app never reads: the display names of languages,
+# territories, scripts, variants, currencies and units (Locale.languages, get_display_name,
+# get_currency_name, format_unit). They are most of each locale's size; emptied, not removed,
+# so a lookup finds nothing instead of failing. Dates, times, time-zone names, numbers and
+# currency formats stay whole. tests/frozen/test_slim.py checks what the app formats is
+# unchanged and that the app uses no Babel API these feed.
+BABEL_UNUSED_KEYS = frozenset(
+    {
+        "languages",
+        "territories",
+        "scripts",
+        "variants",
+        "currency_names",
+        "currency_names_plural",
+        "unit_patterns",
+        "unit_display_names",
+        "compound_unit_patterns",
+    }
+)
+
+
+def repickle(src: Path, dst: Path, emptied: frozenset[str] = frozenset()) -> None:
+    """Write `src`'s pickled object to `dst` with protocol 5 (and the `emptied` keys of a
+    dict emptied); refuse if the result does not load back the same."""
     original = src.read_bytes()
     data = pickle.loads(original)
+    if emptied and isinstance(data, dict):
+        data = {key: ({} if key in emptied else value) for key, value in data.items()}
     smaller = pickle.dumps(data, protocol=5)
     if pickle.dumps(pickle.loads(smaller), protocol=5) != smaller:
         raise ValueError(f"{src}: does not load back the same after re-pickling")
     dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_bytes(smaller if len(smaller) < len(original) else original)
+    dst.write_bytes(smaller if emptied or len(smaller) < len(original) else original)
 
 
 # -- ICU common data ------------------------------------------------------------------------------
