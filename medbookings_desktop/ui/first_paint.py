@@ -42,6 +42,7 @@ class FirstPaint(QObject):
         """Overrides QObject.eventFilter: never swallows the event, only notes the paint."""
         if self._armed and not self._done and event.type() == QEvent.Type.Paint:
             self._done = True
+            watched.removeEventFilter(self)  # every later event goes by without Python
             # after this paint has run and reached the backing store
             QTimer.singleShot(0, self.painted.emit)
         return False
