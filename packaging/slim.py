@@ -9,9 +9,9 @@ without changing what the app does.
   32 MB) holds every ICU service. Qt calls only collation (QCollator), converters
   (QStringConverter), time zones (QTimeZone names) and case mapping; this rebuilds the
   library with the same symbol and without the data only other ICU services read: break
-  iteration, transliteration, spelled-out numbers, units, currency, language and territory
-  display names, and the per-locale date and number formats of the main tree (QLocale has
-  its own CLDR data). Needs binutils (`as`, `ld`), like the rest of the Linux build.
+  iteration, transliteration, spelled-out numbers, and the names of units, currencies,
+  languages and territories (32 MB to 18 MB). Needs binutils (`nm`, `as`, `ld`), like the
+  rest of the Linux build.
 
 Loaded by the spec from its path (this folder is not a package: `packaging` is a PyPI name).
 """
@@ -73,24 +73,14 @@ def repickle(src: Path, dst: Path, emptied: frozenset[str] = frozenset()) -> Non
 ALIGN = 16
 
 # what no part of Qt reads (see the module docstring); names are relative to the package's
-# prefix, e.g. "icudt73l/"
+# prefix, e.g. "icudt73l/". The main tree's per-locale bundles ("fr.res") stay: time-zone
+# names take their digits from them (GMT+١ in Arabic).
 ICU_UNUSED_TREES = ("brkitr/", "translit/", "rbnf/", "unit/", "curr/", "lang/", "region/")
-# the main tree's per-locale bundles ("fr.res", "de_CH.res"), read by ICU's date and number
-# formatting; root.res and the supplemental data ("supplementalData.res", "zoneinfo64.res",
-# "res_index.res" ...) stay
-ICU_MAIN_TREE_LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]+)*\.res$")
-ICU_MAIN_TREE_KEEP = {"res_index.res", "root.res", "pool.res"}
 
 
 def icu_item_unused(name: str) -> bool:
     """True for an item of libicudata that Qt never reads (`name` without the prefix)."""
-    if name.startswith(ICU_UNUSED_TREES):
-        return True
-    return (
-        "/" not in name
-        and name not in ICU_MAIN_TREE_KEEP
-        and bool(ICU_MAIN_TREE_LOCALE.match(name))
-    )
+    return name.startswith(ICU_UNUSED_TREES)
 
 
 def _endian(blob: bytes) -> str:

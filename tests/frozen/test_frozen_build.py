@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,6 +140,9 @@ def test_keyring_tls_and_discovery_load(app: Path, home: Path, demo_url: str) ->
     }.get(sys.platform)
     if own:
         assert own in keyring["loaded_backend_modules"]
+    # never a silent plaintext store in place of a password store (keyrings.alt)
+    modules = [keyring["backend"], *keyring["loaded_backend_modules"], *keyring["viable_backends"]]
+    assert not [m for m in modules if m and m.startswith("keyrings")]
     if not keyring["usable"]:
         assert "password store" in keyring["note"]
 
@@ -152,6 +156,45 @@ def test_keyring_tls_and_discovery_load(app: Path, home: Path, demo_url: str) ->
     except ImportError:
         return
     assert found["google_discovery"] == {"api": "calendar.v3", "installed": True, "loads": True}
+
+
+SESSION_TOOLS = ("dbus-run-session", "gnome-keyring-daemon")
+
+# a desktop session's password store: a D-Bus session bus with GNOME Keyring's Secret
+# Service, its login keyring created and unlocked, then the command
+IN_A_DESKTOP_SESSION = """set -e
+eval "$(printf 'medbookings\\n' | gnome-keyring-daemon --unlock --components=secrets)"
+exec "$@"
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not all(shutil.which(t) for t in SESSION_TOOLS),
+    reason="needs dbus-run-session and gnome-keyring-daemon (a Linux desktop's Secret Service)",
+)
+def test_the_secret_service_is_used_where_a_password_store_runs(
+    app: Path, home: Path, demo_url: str, tmp_path: Path
+) -> None:
+    """On a Linux desk with GNOME Keyring (or KWallet) running, the frozen app stores secrets
+    there: the Secret Service backend loads, with secretstorage, jeepney and cryptography."""
+    script = tmp_path / "session.sh"
+    script.write_text(IN_A_DESKTOP_SESSION)
+    (tmp_path / "home").mkdir()
+    env = app_env(home, HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"))
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    argv = [str(app), "--database", demo_url, "diagnostics", "--json"]
+    done = subprocess.run(
+        ["dbus-run-session", "--", "bash", str(script), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    keyring = json.loads(done.stdout)["keyring"]
+    assert keyring["backend"] == "keyring.backends.SecretService.Keyring", keyring
+    assert keyring["usable"] is True
 
 
 def test_only_the_calendar_discovery_document_is_bundled(app: Path) -> None:
