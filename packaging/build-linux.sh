@@ -5,7 +5,9 @@
 #   dist/MedBookings-<version>-linux-<arch>.tar.gz
 #
 # PYTHON (default .venv/bin/python, else python3) must have the project installed with the
-# package extra:  pip install -e '.[package]'.  Needs binutils (strip, objdump).
+# package extra:  pip install -e '.[package]'.  Needs binutils (strip, objdump, nm, as, ld).
+# MEDBOOKINGS_DIST_DIR and MEDBOOKINGS_BUILD_DIR put the results and PyInstaller's work
+# elsewhere (defaults: dist and build/pyinstaller in the checkout).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -16,10 +18,13 @@ fi
 version="$("$PY" -c 'import medbookings_desktop as m; print(m.__version__)')"
 arch="$(uname -m)"
 
-rm -rf build/pyinstaller dist/MedBookings
+dist="${MEDBOOKINGS_DIST_DIR:-dist}"
+work="${MEDBOOKINGS_BUILD_DIR:-build/pyinstaller}"
+rm -rf "$work" "$dist/MedBookings"
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --workpath build/pyinstaller --distpath dist packaging/medbookings.spec
+    --workpath "$work" --distpath "$dist" packaging/medbookings.spec
 
-archive="dist/MedBookings-${version}-linux-${arch}.tar.gz"
-tar -C dist -czf "$archive" MedBookings
-echo "built dist/MedBookings ($(du -sh --apparent-size dist/MedBookings | cut -f1)), $archive ($(du -h "$archive" | cut -f1))"
+archive="$dist/MedBookings-${version}-linux-${arch}.tar.gz"
+tar -C "$dist" -czf "$archive" MedBookings
+size_mb="$(du -sb "$dist/MedBookings" | awk '{printf "%.1f", $1 / 1e6}')"
+echo "built $dist/MedBookings (${size_mb} MB), $archive ($(du -h "$archive" | cut -f1))"

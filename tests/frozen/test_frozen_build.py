@@ -207,6 +207,15 @@ def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in files) / 1e6
 
 
+# the Linux one-folder build's budget (issue 6), in MB of 10^6 bytes
+LINUX_BUDGET_MB = 150
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the budget is the Linux build's")
+def test_the_linux_build_keeps_to_its_size_budget(app: Path) -> None:
+    assert folder_mb(app.parent) <= LINUX_BUDGET_MB
+
+
 def test_startup_frozen_against_source(
     app: Path, home: Path, demo_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
