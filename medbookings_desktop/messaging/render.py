@@ -111,6 +111,8 @@ def _locale(clinic: ClinicSettings) -> str:
         Locale.parse(clinic.locale)
         return clinic.locale
     except (UnknownLocaleError, ValueError, TypeError):
+        # the settings page offers only locales Babel knows; an older or hand-set one falls back
+        log.warning("messages use en_GB dates: locale %r is unknown here", clinic.locale)
         return "en_GB"
 
 

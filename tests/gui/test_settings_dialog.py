@@ -155,6 +155,8 @@ def test_the_zone_combo_finds_zones_by_any_part_of_their_name(settings_setup: Se
         ("slot_grid", lambda p: p.grid_spin.setValue(3), "between 5 and 120 minutes"),
         ("name", lambda p: p.name_edit.setText("  "), "needs a name"),
         ("locale", lambda p: p.locale_combo.setEditText("xx_YY"), "Unknown locale"),
+        # Qt knows it, Babel (the messages' dates) does not: refused rather than shown in en_GB
+        ("locale", lambda p: p.locale_combo.setEditText("az_TR"), "Unknown locale"),
     ],
 )
 def test_an_invalid_value_is_refused_next_to_its_field_and_nothing_is_saved(
@@ -174,6 +176,15 @@ def test_an_invalid_value_is_refused_next_to_its_field_and_nothing_is_saved(
     assert _clinic(settings_setup) == before
     assert _audit_count(settings_setup) == audits
     assert page.save_button.isEnabled()
+
+
+def test_the_locale_list_offers_only_what_the_messages_can_format(settings_setup: Setup) -> None:
+    from babel import localedata
+
+    combo = settings_setup.dialog.clinic_page.locale_combo
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert "en_GB" in offered and "de_DE" in offered and "az_TR" not in offered
+    assert all(localedata.exists(name) for name in offered)
 
 
 # -- locations ---------------------------------------------------------------------------------

@@ -41,13 +41,16 @@ MINUTE = timedelta(minutes=1)
 
 
 def _locale_names() -> list[str]:
+    """The locales Qt (the desk's dates) and Babel (the messages' dates) both know."""
+    from babel import localedata
+
     found = {
         QLocale(loc).name()
         for loc in QLocale.matchingLocales(
             QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
         )
     }
-    return sorted(n for n in found if "_" in n)
+    return sorted(n for n in found if "_" in n and localedata.exists(n))
 
 
 class ClinicPage(QWidget):
@@ -214,7 +217,10 @@ class ClinicPage(QWidget):
         # what ClinicSettings itself does not check; the rest is its to refuse
         if not changes["name"]:
             raise InvalidInput(self.tr("The clinic needs a name."), "name")
-        if QLocale(changes["locale"]).name() != changes["locale"]:
+        from babel import localedata
+
+        locale = changes["locale"]
+        if QLocale(locale).name() != locale or not localedata.exists(locale):
             raise InvalidInput(
                 self.tr("Unknown locale {locale!r}: use a name such as en_GB.").format(
                     locale=changes["locale"]
