@@ -1,4 +1,5 @@
-"""What the settings pages share: an inline problem label, a guarded callback, zone choice."""
+"""What the settings pages share: an inline problem label, a guarded callback, zone choice, and
+the small builders of a form with a line of help under each setting."""
 
 from __future__ import annotations
 
@@ -107,3 +108,31 @@ def click_on(
     shortcut.setContext(context)
     shortcut.activated.connect(button.animateClick)
     return shortcut
+
+
+def help_label(parent: QWidget, text: str) -> QLabel:
+    """The one line under a setting saying what it does."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    font = label.font()
+    font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
+    label.setFont(font)
+    return label
+
+
+def buddy_label(parent: QWidget, text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)  # its &-key focuses the field
+    return label
+
+
+def stacked(parent: QWidget, *widgets: QWidget) -> QWidget:
+    """Widgets one under the other, tight, as one form row's field."""
+    box = QWidget(parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box

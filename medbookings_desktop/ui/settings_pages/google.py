@@ -42,9 +42,12 @@ from medbookings_desktop.services import setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    buddy_label,
     click_on,
     guarded,
+    help_label,
     problem_text,
+    stacked,
     with_problem,
 )
 from medbookings_desktop.ui.tasks import TaskRunner
@@ -170,11 +173,12 @@ class GooglePage(QWidget):
         self.client_id_edit.setAccessibleName(self.tr("Google OAuth client id"))
         self.client_id_edit.setPlaceholderText("1234-abc.apps.googleusercontent.com")
         self.client_id_problem = ProblemLabel(self.tr("Client id"), self.sign_in_box)
-        self.client_id_help = self._help(
+        self.client_id_help = help_label(
+            self,
             self.tr(
                 "The OAuth client id (Desktop app) of the clinic's Google Cloud project: "
                 "providers sign in with it to connect their calendars."
-            )
+            ),
         )
         self.secret_edit = QLineEdit(self.sign_in_box)
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -182,14 +186,15 @@ class GooglePage(QWidget):
         self.clear_secret_button = QPushButton(self.tr("Clear"), self.sign_in_box)
         self.clear_secret_button.setAccessibleName(self.tr("Remove the client secret"))
         self.clear_secret_button.clicked.connect(self.clear_secret)
-        self.secret_help = self._help(
+        self.secret_help = help_label(
+            self,
             self.tr(
                 "The client secret Google shows with a Desktop app's id; kept in this "
                 "computer's keyring, never in a file or the database."
-            )
+            ),
         )
         form = QFormLayout(self.sign_in_box)
-        form.addRow(self._label(self.tr("Client &id:"), self.client_id_edit), self._rows(
+        form.addRow(buddy_label(self, self.tr("Client &id:"), self.client_id_edit), stacked(self,
             with_problem(self.client_id_edit, self.client_id_problem), self.client_id_help
         ))  # fmt: skip
         secret_row = QHBoxLayout()
@@ -199,8 +204,8 @@ class GooglePage(QWidget):
         secret_box.setLayout(secret_row)
         secret_row.setContentsMargins(0, 0, 0, 0)
         form.addRow(
-            self._label(self.tr("Client s&ecret:"), self.secret_edit),
-            self._rows(secret_box, self.secret_help),
+            buddy_label(self, self.tr("Client s&ecret:"), self.secret_edit),
+            stacked(self, secret_box, self.secret_help),
         )
 
         # -- the clinic's calendar events ------------------------------------------------------
@@ -209,21 +214,23 @@ class GooglePage(QWidget):
             self.tr("Show &patient names in calendar events"), self.events_box
         )
         self.names_check.setAccessibleName(self.tr("Show patient names in calendar events"))
-        self.names_help = self._help(
+        self.names_help = help_label(
+            self,
             self.tr(
                 "Off: a booking's event in the provider's Google Calendar names only the "
                 "service; on: it also shows the patient's name and the booking's notes."
-            )
+            ),
         )
         self.all_day_check = QCheckBox(
             self.tr("All-day events in Google &block the day"), self.events_box
         )
         self.all_day_check.setAccessibleName(self.tr("All-day events in Google block the day"))
-        self.all_day_help = self._help(
+        self.all_day_help = help_label(
+            self,
             self.tr(
                 "On: an all-day event in a provider's Google Calendar (leave, a conference) "
                 "makes that whole day unavailable for booking; off: such events are ignored."
-            )
+            ),
         )
         events = QVBoxLayout(self.events_box)
         for widget in (self.names_check, self.names_help, self.all_day_check, self.all_day_help):
@@ -240,11 +247,12 @@ class GooglePage(QWidget):
         self.clear_places_button = QPushButton(self.tr("Clear"), self.places_box)
         self.clear_places_button.setAccessibleName(self.tr("Remove the Places API key"))
         self.clear_places_button.clicked.connect(self.clear_places_key)
-        self.places_help = self._help(
+        self.places_help = help_label(
+            self,
             self.tr(
                 "A Google Places API (New) key turns on address suggestions when a location "
                 "is edited; without one, addresses are typed in the fields."
-            )
+            ),
         )
         places_row = QHBoxLayout()
         places_row.setContentsMargins(0, 0, 0, 0)
@@ -255,12 +263,12 @@ class GooglePage(QWidget):
         places_form = QFormLayout(self.places_box)
         places_form.addRow(self.tr("Key:"), self.places_status)
         places_form.addRow(
-            self._label(self.tr("New &key:"), self.places_edit),
-            self._rows(places_box, self.places_help),
+            buddy_label(self, self.tr("New &key:"), self.places_edit),
+            stacked(self, places_box, self.places_help),
         )
 
         # -- status and buttons ----------------------------------------------------------------
-        self.keyring_note = self._help("")
+        self.keyring_note = help_label(self, "")
         self.keyring_note.hide()
         self.general_problem = ProblemLabel(self.tr("the Google settings"), self)
         self.status = QLabel(self)
@@ -293,30 +301,6 @@ class GooglePage(QWidget):
         self.reload()
 
     # -- building ------------------------------------------------------------------------------
-
-    def _help(self, text: str) -> QLabel:
-        """The one line under a setting saying what it does."""
-        label = QLabel(text, self)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        font = label.font()
-        font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
-        label.setFont(font)
-        return label
-
-    def _label(self, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setBuddy(buddy)
-        return label
-
-    def _rows(self, *widgets: QWidget) -> QWidget:
-        box = QWidget(self)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        for widget in widgets:
-            layout.addWidget(widget)
-        return box
 
     # -- reading and showing ---------------------------------------------------------------------
 

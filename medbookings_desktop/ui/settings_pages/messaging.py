@@ -44,9 +44,12 @@ from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.config import MessagingConfig
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    buddy_label,
     click_on,
     guarded,
+    help_label,
     problem_text,
+    stacked,
     with_problem,
 )
 from medbookings_desktop.ui.tasks import TaskRunner
@@ -446,12 +449,13 @@ class MessagingPage(QWidget):
         self.problems: dict[str, ProblemLabel] = {}
         self.setAccessibleName(self.tr("Messaging settings"))
 
-        intro = self._help(
+        intro = help_label(
+            self,
             self.tr(
                 "How MedBookings reaches patients and providers. Senders, templates and quiet "
                 "hours are the clinic's (every desk); API keys and tokens are kept in this "
                 "computer's keyring, so each desk that sends messages needs them entered once."
-            )
+            ),
         )
 
         # -- e-mail ------------------------------------------------------------------------------
@@ -477,51 +481,58 @@ class MessagingPage(QWidget):
         )
         form = QFormLayout(self.email_box)
         form.addRow(
-            self._label(self.tr("API &key:"), self.api_key.edit),
-            self._rows(
+            buddy_label(self, self.tr("API &key:"), self.api_key.edit),
+            stacked(
+                self,
                 self._checked(secrets.SENDGRID_API_KEY, self.api_key, self.tr("API key")),
-                self._help(
+                help_label(
+                    self,
                     self.tr(
                         "A SendGrid API key with Mail Send permission. Never shown again once "
                         "stored."
-                    )
+                    ),
                 ),
             ),
         )
         form.addRow(
-            self._label(self.tr("&From address:"), self.email_from_edit),
+            buddy_label(self, self.tr("&From address:"), self.email_from_edit),
             self._checked("email_from", self.email_from_edit, self.tr("From address")),
         )
         form.addRow(
-            self._label(self.tr("From &name:"), self.email_name_edit),
+            buddy_label(self, self.tr("From &name:"), self.email_name_edit),
             self._checked("email_from_name", self.email_name_edit, self.tr("From name")),
         )
         form.addRow(
             self.tr("Sandbox:"),
-            self._rows(
+            stacked(
+                self,
                 self.sandbox_check,
-                self._help(
+                help_label(
+                    self,
                     self.tr(
                         "On: SendGrid checks each mail but delivers none (for trying things out)."
-                    )
+                    ),
                 ),
             ),
         )
         form.addRow(
             self.tr("Dynamic templates:"),
-            self._rows(
-                self._help(
+            stacked(
+                self,
+                help_label(
+                    self,
                     self.tr(
                         "Optional: a SendGrid dynamic template id per message; messages "
                         "without one use MedBookings' own text (Message templates page)."
-                    )
+                    ),
                 ),
                 self.templates_toggle,
                 self.templates_box,
             ),
         )
         form.addRow(
-            self._label(self.tr("Test e-mai&l to:"), self.email_test.recipient), self.email_test
+            buddy_label(self, self.tr("Test e-mai&l to:"), self.email_test.recipient),
+            self.email_test,
         )
 
         # -- SMS and WhatsApp --------------------------------------------------------------------
@@ -549,45 +560,53 @@ class MessagingPage(QWidget):
         )
         tform = QFormLayout(self.twilio_box)
         tform.addRow(
-            self._label(self.tr("Account S&ID:"), self.sid_edit),
+            buddy_label(self, self.tr("Account S&ID:"), self.sid_edit),
             self._checked("twilio_account_sid", self.sid_edit, self.tr("Account SID")),
         )
         tform.addRow(
-            self._label(self.tr("Auth t&oken:"), self.auth_token.edit),
+            buddy_label(self, self.tr("Auth t&oken:"), self.auth_token.edit),
             self._checked(secrets.TWILIO_AUTH_TOKEN, self.auth_token, self.tr("Auth token")),
         )
         tform.addRow(
-            self._label(self.tr("SMS sen&der:"), self.sms_from_edit),
-            self._rows(
+            buddy_label(self, self.tr("SMS sen&der:"), self.sms_from_edit),
+            stacked(
+                self,
                 self._checked("sms_from", self.sms_from_edit, self.tr("SMS sender")),
-                self._help(
-                    self.tr("A Twilio number of the clinic's; patients' replies come to it.")
+                help_label(
+                    self, self.tr("A Twilio number of the clinic's; patients' replies come to it.")
                 ),
             ),
         )
         tform.addRow(
-            self._label(self.tr("WhatsA&pp sender:"), self.whatsapp_from_edit),
-            self._rows(
+            buddy_label(self, self.tr("WhatsA&pp sender:"), self.whatsapp_from_edit),
+            stacked(
+                self,
                 self._checked("whatsapp_from", self.whatsapp_from_edit, self.tr("WhatsApp sender")),
-                self._help(self.tr("The clinic's WhatsApp sender at Twilio; empty: no WhatsApp.")),
+                help_label(
+                    self, self.tr("The clinic's WhatsApp sender at Twilio; empty: no WhatsApp.")
+                ),
             ),
         )
         tform.addRow(
             self.tr("WhatsApp templates:"),
-            self._rows(
-                self._help(
+            stacked(
+                self,
+                help_label(
+                    self,
                     self.tr(
                         "Optional: an approved WhatsApp template (Content SID) per message; "
                         "WhatsApp only lets a business start a conversation with one."
-                    )
+                    ),
                 ),
                 self.contents_toggle,
                 self.contents_box,
             ),
         )
-        tform.addRow(self._label(self.tr("Test S&MS to:"), self.sms_test.recipient), self.sms_test)
         tform.addRow(
-            self._label(self.tr("Test &WhatsApp to:"), self.whatsapp_test.recipient),
+            buddy_label(self, self.tr("Test S&MS to:"), self.sms_test.recipient), self.sms_test
+        )
+        tform.addRow(
+            buddy_label(self, self.tr("Test &WhatsApp to:"), self.whatsapp_test.recipient),
             self.whatsapp_test,
         )
 
@@ -598,15 +617,17 @@ class MessagingPage(QWidget):
         )
         bform = QFormLayout(self.blob_box)
         bform.addRow(
-            self._label(self.tr("Blob read-write &token:"), self.blob_token.edit),
-            self._rows(
+            buddy_label(self, self.tr("Blob read-write &token:"), self.blob_token.edit),
+            stacked(
+                self,
                 self._checked(secrets.VERCEL_BLOB_TOKEN, self.blob_token, self.tr("Token")),
-                self._help(
+                help_label(
+                    self,
                     self.tr(
                         "WhatsApp can only attach a contact card (vCard) that is on the web: "
                         "MedBookings puts it in the clinic's Vercel Blob store and sends the "
                         "link. Without a token, cards go by e-mail instead."
-                    )
+                    ),
                 ),
             ),
         )
@@ -619,12 +640,12 @@ class MessagingPage(QWidget):
         self.quiet_check.setAccessibleName(self.tr("Hold messages during quiet hours"))
         self.quiet_start = self._time(self.tr("Quiet hours start"))
         self.quiet_end = self._time(self.tr("Quiet hours end"))
-        self.quiet_zone = self._help("")
+        self.quiet_zone = help_label(self, "")
         times = QHBoxLayout()
         times.setContentsMargins(0, 0, 0, 0)
-        times.addWidget(self._label(self.tr("St&art"), self.quiet_start))
+        times.addWidget(buddy_label(self, self.tr("St&art"), self.quiet_start))
         times.addWidget(self.quiet_start)
-        times.addWidget(self._label(self.tr("&Until"), self.quiet_end))
+        times.addWidget(buddy_label(self, self.tr("&Until"), self.quiet_end))
         times.addWidget(self.quiet_end)
         times.addStretch(1)
         qlayout = QVBoxLayout(self.quiet_box)
@@ -636,9 +657,9 @@ class MessagingPage(QWidget):
         self.quiet_check.toggled.connect(self._quiet_enabled)
 
         # -- status and buttons ----------------------------------------------------------------
-        self.keyring_note = self._help("")
+        self.keyring_note = help_label(self, "")
         self.keyring_note.hide()
-        self.env_note = self._help("")
+        self.env_note = help_label(self, "")
         self.env_note.hide()
         self.general_problem = ProblemLabel(self.tr("the messaging settings"), self)
         self.status = QLabel(self)
@@ -700,21 +721,6 @@ class MessagingPage(QWidget):
 
     # -- building ------------------------------------------------------------------------------
 
-    def _help(self, text: str) -> QLabel:
-        """The one line under a setting saying what it does."""
-        label = QLabel(text, self)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        font = label.font()
-        font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
-        label.setFont(font)
-        return label
-
-    def _label(self, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setBuddy(buddy)
-        return label
-
     def _line(self, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setAccessibleName(name)
@@ -731,15 +737,6 @@ class MessagingPage(QWidget):
         problem = ProblemLabel(title, self)
         self.problems[name] = problem
         return with_problem(widget, problem)
-
-    def _rows(self, *widgets: QWidget) -> QWidget:
-        box = QWidget(self)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        for widget in widgets:
-            layout.addWidget(widget)
-        return box
 
     def _layout_box(self, layout: QHBoxLayout | QFormLayout) -> QWidget:
         box = QWidget(self)
