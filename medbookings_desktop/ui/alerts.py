@@ -8,21 +8,19 @@ panel, on a TaskRunner pool thread): they hold no timer and never read the datab
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QIcon, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QStyle,
-    QSystemTrayIcon,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from medbookings_desktop.services.alerts import Alert, AlertKind
+
+if TYPE_CHECKING:
+    # imported where first used: the banner is hidden and the tray made after the first
+    # paint, and PySide6 builds these classes (QStyle's many enums) at a cost on first use
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QSystemTrayIcon
 
 Key = tuple[str, AlertKind]
 
@@ -63,10 +61,7 @@ class AlertBanner(QFrame):
         self._alerts: list[Alert] = []
         self._dismissed: set[Key] = set()
 
-        self.icon = QLabel(self)
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        self.icon.setPixmap(warning.pixmap(size, size))
+        self.icon = QLabel(self)  # its picture is drawn when the banner first shows
         self.icon.setAccessibleName(self.tr("Warning"))
         self.text = QLabel(self)
         self.text.setWordWrap(True)
@@ -112,9 +107,20 @@ class AlertBanner(QFrame):
         self.setAccessibleDescription(text)
         self.setToolTip(text)
         self._colour()
+        if self.icon.pixmap().isNull():
+            self._draw_icon()
         self.show()
         if news:  # a screen reader reads it out, as it would a message box
+            from PySide6.QtGui import QAccessible, QAccessibleEvent
+
             QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+
+    def _draw_icon(self) -> None:
+        from PySide6.QtWidgets import QStyle
+
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.icon.setPixmap(warning.pixmap(size, size))
 
     def dismiss(self) -> None:
         self._dismissed = {a.key for a in self._alerts}
@@ -142,6 +148,8 @@ class AlertNotifier(QObject):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._told: set[Key] = set()
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(self._icon(parent), self)
@@ -152,11 +160,15 @@ class AlertNotifier(QObject):
     def _icon(window: QWidget | None) -> QIcon:
         icon = window.windowIcon() if window is not None else QApplication.windowIcon()
         if icon.isNull():
+            from PySide6.QtWidgets import QStyle
+
             icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         return icon
 
     def set_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
         """Notify the alerts not told before; returns them (told or, with no tray, not)."""
+        from PySide6.QtWidgets import QSystemTrayIcon
+
         fresh = [a for a in alerts if a.key not in self._told]
         self._told = {a.key for a in alerts}  # one that went away is new when it comes back
         if self.tray is not None:

@@ -10,7 +10,7 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from medbookings_desktop.bootstrap import DeferredDatabase, default_actor
 from medbookings_desktop.services import setup
@@ -70,6 +70,8 @@ def run(runtime: Any) -> int:
     except Exception as exc:
         # a database that is too new, unreachable or unreadable: say so and stop
         log.exception("cannot open the database")
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(
             None,
             app.translate("app", "MedBookings cannot start"),

@@ -19,23 +19,19 @@ from PySide6.QtCore import (
     QSettings,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
-    QDesktopServices,
     QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolBar,
@@ -586,6 +582,8 @@ class MainWindow(QMainWindow):
         line = self._selected_line()
         if appointment_id is None or line is None:
             return
+        from PySide6.QtWidgets import QInputDialog
+
         ask = QInputDialog(self)
         ask.setWindowTitle(self.tr("Cancel appointment"))
         ask.setLabelText(
@@ -1150,6 +1148,9 @@ class MainWindow(QMainWindow):
     def open_data_folder(self) -> None:
         folder = Path(self.desk_settings().data_dir)
         folder.mkdir(parents=True, exist_ok=True)
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def copy_diagnostics(self) -> None:
@@ -1180,6 +1181,8 @@ class MainWindow(QMainWindow):
         self.tasks.run(collect, copied, self._refused)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from medbookings_desktop import __version__
 
         QMessageBox.about(

@@ -7,8 +7,9 @@ window to reload the day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
@@ -41,9 +42,12 @@ from medbookings_desktop.domain.walk_ins import WaitingLine
 from medbookings_desktop.services import walk_ins
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.ui.booking_dialog import BookingDialog
-from medbookings_desktop.ui.patient_picker import run_for
 from medbookings_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # imported when the queue is first read or a walk-in booked: the panel is built before
+    # the window's first paint, and the booking dialog (and its patient picker) need not be
+    from medbookings_desktop.ui.booking_dialog import BookingDialog
 
 _Index = QModelIndex | QPersistentModelIndex
 MINUTE_MS = 60_000
@@ -246,7 +250,7 @@ class WalkInPanel(QWidget):
 
     def reload(self) -> None:
         ctx = self._ctx
-        run_for(
+        _run_for(
             self,
             self._tasks,
             lambda: (walk_ins.waiting(ctx), ctx.now()),
@@ -296,7 +300,7 @@ class WalkInPanel(QWidget):
             return
         ctx, walk_in_id = self._ctx, line.entry.id
         self._start()
-        run_for(
+        _run_for(
             self,
             self._tasks,
             lambda: walk_ins.take_from_queue(ctx, walk_in_id),
@@ -311,7 +315,7 @@ class WalkInPanel(QWidget):
             return
         ctx, walk_in_id = self._ctx, line.entry.id
         self._start()
-        run_for(
+        _run_for(
             self,
             self._tasks,
             lambda: walk_ins.patient_left(ctx, walk_in_id),
@@ -349,9 +353,26 @@ class WalkInPanel(QWidget):
 
     def new_walk_in(self) -> BookingDialog:
         """The booking dialog's walk-in mode; opens without blocking the desk."""
+        from medbookings_desktop.ui.booking_dialog import BookingDialog
+
         dialog = BookingDialog.walk_in(self._ctx, self._tasks, self._clinic, self.window())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.booked.connect(lambda outcome: self._booked(outcome, dialog.summary))
         dialog.queued.connect(lambda _: self._closed(None))
         dialog.open()
         return dialog
+
+
+def _run_for(
+    widget: QObject,
+    tasks: TaskRunner,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+    *,
+    write: bool = False,
+) -> int:
+    """patient_picker.run_for, that module loaded on first use (after the first paint)."""
+    from medbookings_desktop.ui.patient_picker import run_for
+
+    return run_for(widget, tasks, fn, on_done, on_error, write=write)
