@@ -7,16 +7,24 @@ nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
 from medbookings_desktop import __version__
-from medbookings_desktop.cli.framework import COMMAND_MODULES, Runtime, build_parser, run
+from medbookings_desktop.cli.framework import (
+    COMMAND_MODULES,
+    Runtime,
+    build_parser,
+    run,
+    window_args,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
+    window = window_args(given)
+    if window is not None:  # the window, no command: no argparse either
+        return run(window, Runtime.from_args(window))
     if not {"-h", "--help", "--version"} & set(given):
         window_only = build_parser(__version__, with_commands=False)
         args, rest = window_only.parse_known_args(given)
@@ -27,4 +35,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(args, Runtime.from_args(args))
 
 
-__all__ = ["COMMAND_MODULES", "argparse", "main", "sys"]
+__all__ = ["COMMAND_MODULES", "main", "sys"]

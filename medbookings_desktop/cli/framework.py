@@ -7,17 +7,22 @@ return an exit code; they raise domain errors and this module reports them.
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TextIO
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from medbookings_desktop.domain.errors import DomainError, InvalidInput, NotFound, Refused
+
+if TYPE_CHECKING:
+    # argparse is loaded when a command is given: a bare start (the window) parses by hand
+    import argparse
+
+    Args = argparse.Namespace | SimpleNamespace
 
 OK, REFUSED, BAD_INPUT = 0, 1, 2
 
@@ -63,7 +68,7 @@ class Runtime:
     err: TextIO = field(default_factory=lambda: sys.stderr)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Runtime:
+    def from_args(cls, args: Args) -> Runtime:
         return cls(database_url=args.database, actor=args.user)
 
     @cached_property
@@ -101,6 +106,8 @@ class Runtime:
         return self.app.ctx
 
     def print_json(self, value: Any) -> None:
+        import json
+
         json.dump(value, self.out, indent=2, ensure_ascii=False, default=str)
         self.out.write("\n")
 
@@ -120,8 +127,10 @@ def build_parser(version: str, *, with_commands: bool = True) -> argparse.Argume
     """The whole command line; without commands, only what opening the window takes.
 
     Importing every command module costs the window's start a tenth of a second, so a bare
-    `medbookings [--database URL] [--user NAME]` is parsed without them.
+    `medbookings [--database URL] [--user NAME]` is parsed without them (see `window_args`).
     """
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="medbookings",
         description="MedBookings Desktop, the clinic's front desk. No command: open the app.",
@@ -165,7 +174,31 @@ def build_parser(version: str, *, with_commands: bool = True) -> argparse.Argume
     return parser
 
 
-def run(args: argparse.Namespace, runtime: Runtime) -> int:
+# the options a bare start (the window, no command) takes, each with a value
+WINDOW_OPTIONS = ("--database", "--user")
+
+
+def window_args(given: Sequence[str]) -> SimpleNamespace | None:
+    """`given` read without argparse when it only opens the window: `--database URL` and
+    `--user NAME` (or `--option=value`), each at most once; else None, and argparse reads it
+    (a command, --help, an abbreviation, a missing value: its messages and exit codes).
+
+    argparse and its help formatter take the window's start several milliseconds."""
+    found: dict[str, str] = {}
+    words = iter(given)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if name not in WINDOW_OPTIONS or name in found:
+            return None
+        if not equals:
+            value = next(words, "")
+            if not value or value.startswith("-"):
+                return None
+        found[name] = value
+    return SimpleNamespace(database=found.get("--database"), user=found.get("--user"), command=None)
+
+
+def run(args: Args, runtime: Runtime) -> int:
     command: Command | None = args.command
     if command is None:
         group = getattr(args, "group_parser", None)
@@ -177,7 +210,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     code = BAD_INPUT
     try:
         runtime.start_logging()
-        code = command.handler(args, runtime)
+        code = command.handler(cast("argparse.Namespace", args), runtime)
         return code
     except CliError as exc:
         print(f"medbookings: {exc}", file=runtime.err)
