@@ -14,15 +14,16 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from medbookings_desktop.services.alerts import Alert, AlertKind
-
 if TYPE_CHECKING:
     # imported where first used: the banner is hidden and the tray made after the first
-    # paint, and PySide6 builds these classes (QStyle's many enums) at a cost on first use
+    # paint, PySide6 builds these classes (QStyle's many enums) at a cost on first use, and
+    # the alerts' service (with the health figures') loads with the health panel
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QSystemTrayIcon
 
-Key = tuple[str, AlertKind]
+    from medbookings_desktop.services.alerts import Alert, AlertKind
+
+    Key = tuple[str, AlertKind]
 
 # the banner's tint over the window colour: strong enough to see, light enough that the
 # palette's own text colour stays readable in light and dark themes alike
@@ -128,6 +129,8 @@ class AlertBanner(QFrame):
         self.dismissed.emit()
 
     def _colour(self) -> None:
+        from medbookings_desktop.services.alerts import AlertKind
+
         urgent = any(a.kind is not AlertKind.ERROR_SPIKE for a in self._alerts)
         base = QApplication.palette().color(QPalette.ColorRole.Window)
         palette = self.palette()

@@ -46,22 +46,22 @@ from medbookings_desktop.services import booking, clinic_admin, setup
 from medbookings_desktop.services.booking import Outcome
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.alerts import AlertBanner
-from medbookings_desktop.ui.attention_panel import AttentionPanel
 from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
 from medbookings_desktop.ui.day_model import CalendarModel, DayModel, status_word
 from medbookings_desktop.ui.day_view import DayView
 from medbookings_desktop.ui.tasks import TaskRunner
-from medbookings_desktop.ui.walk_in_panel import WalkInPanel
 from medbookings_desktop.ui.week_model import WeekModel, week_start
 from medbookings_desktop.ui.week_view import WeekView
 
 if TYPE_CHECKING:
     # imported where first opened, not at start-up: the window paints before they load
+    from medbookings_desktop.ui.attention_panel import AttentionPanel
     from medbookings_desktop.ui.booking_dialog import BookingDialog
     from medbookings_desktop.ui.my_day import MyDayView
     from medbookings_desktop.ui.patients_view import PatientsView
     from medbookings_desktop.ui.providers_view import ProvidersView
     from medbookings_desktop.ui.settings_dialog import SettingsDialog
+    from medbookings_desktop.ui.walk_in_panel import WalkInPanel
 
 ORGANIZATION = "MedBookings"
 APPLICATION = "MedBookings Desktop"
@@ -783,29 +783,18 @@ class MainWindow(QMainWindow):
             self.view_menu.insertAction(views, action)
         self.view_menu.insertAction(views, self.find_patient_action)
 
-        # the walk-in queue and Needs attention sit beside the views, each can be closed
-        self.walk_ins = WalkInPanel(self._ctx, self.tasks, self.clinic, self)
-        self.walk_ins.booked.connect(lambda o: self._booked(o, self.walk_ins.summary))
-        self.walk_ins.changed.connect(self.reload_calendar)
-        self.walk_ins.refused.connect(self._show_problem)
-        self.walk_in_dock = self._dock(self.tr("Walk-in queue"), "walk-in-dock", self.walk_ins)
-        self.attention = AttentionPanel(
-            self._ctx, self.tasks, zone=self.clinic.zone, locale=self.clinic_locale, parent=self
-        )
-        self.attention.count_changed.connect(self._attention_counted)
-        # an accepted or kept Google change moved a booking or queued a write-back
-        self.attention.changed.connect(self.reload_calendar)
-        self.attention.changed.connect(self.wake_engine)
-        self.attention_dock = self._dock(
-            self.tr("Needs attention"), "attention-dock", self.attention
-        )
+        # the walk-in queue and Needs attention sit beside the views, each can be closed; their
+        # panels are built after the first paint (start_desk), or when first asked for
+        self._walk_ins: WalkInPanel | None = None
+        self._attention: AttentionPanel | None = None
+        self.walk_in_dock = self._dock(self.tr("Walk-in queue"), "walk-in-dock")
+        self.attention_dock = self._dock(self.tr("Needs attention"), "attention-dock")
         self.tabifyDockWidget(self.walk_in_dock, self.attention_dock)
         # closed until needed (a saved layout wins): the calendar gets the room; the queue
         # opens by itself when someone starts waiting, Needs attention from the status bar
         self.walk_in_dock.hide()
         self.attention_dock.hide()
         self._waiting = 0
-        self.walk_ins.loaded.connect(self._queue_read)
         self.view_menu.addSeparator()
         for dock, key in (
             (self.walk_in_dock, "Ctrl+Shift+W"),
@@ -831,12 +820,46 @@ class MainWindow(QMainWindow):
         help_menu.addSeparator()
         help_menu.addAction(self.tr("&About MedBookings"), self.about)
 
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget | None = None) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        if widget is not None:
+            dock.setWidget(widget)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
+
+    @property
+    def walk_ins(self) -> WalkInPanel:
+        """The walk-in queue's panel, in its dock: built on first use (after the first paint,
+        with its module: the calendar does not wait for it)."""
+        if self._walk_ins is None:
+            from medbookings_desktop.ui.walk_in_panel import WalkInPanel
+
+            panel = WalkInPanel(self._ctx, self.tasks, self.clinic, self)
+            panel.booked.connect(lambda o: self._booked(o, panel.summary))
+            panel.changed.connect(self.reload_calendar)
+            panel.refused.connect(self._show_problem)
+            panel.loaded.connect(self._queue_read)
+            self.walk_in_dock.setWidget(panel)
+            self._walk_ins = panel
+        return self._walk_ins
+
+    @property
+    def attention(self) -> AttentionPanel:
+        """Needs attention's panel, in its dock: built on first use, as the queue's is."""
+        if self._attention is None:
+            from medbookings_desktop.ui.attention_panel import AttentionPanel
+
+            panel = AttentionPanel(
+                self._ctx, self.tasks, zone=self.clinic.zone, locale=self.clinic_locale, parent=self
+            )
+            panel.count_changed.connect(self._attention_counted)
+            # an accepted or kept Google change moved a booking or queued a write-back
+            panel.changed.connect(self.reload_calendar)
+            panel.changed.connect(self.wake_engine)
+            self.attention_dock.setWidget(panel)
+            self._attention = panel
+        return self._attention
 
     def start_desk(self) -> None:
         """After the first paint: the queue and Needs attention read, and read again each
