@@ -36,7 +36,8 @@ slim = load_slim()
 
 # what the app may call; each is compared below on the slimmed data
 BABEL_CHECKED = {
-    "babel": {"Locale", "UnknownLocaleError"},
+    # localedata: only exists(), which looks for a locale's file; every locale's file is kept
+    "babel": {"Locale", "UnknownLocaleError", "localedata"},
     "babel.dates": {
         "format_date",
         "format_time",
