@@ -787,6 +787,8 @@ class ProvidersView(QWidget):
         )
         self.off_zone.setText(self.tr("({zone})").format(zone=page.schedule.zone))
         self.right.setCurrentIndex(1)
+        # a provider's page is up, so there is one, even before the list is read again
+        self.empty.hide()
         self.loaded.emit()
 
     def _extra_text(self, e: ExtraHours, locations: Sequence[Location]) -> str:
