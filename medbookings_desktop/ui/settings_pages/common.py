@@ -11,7 +11,16 @@ from zoneinfo import available_timezones
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QCompleter, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medbookings_desktop.domain.errors import DomainError
 
@@ -136,3 +145,21 @@ def stacked(parent: QWidget, *widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return box
+
+
+class SaveBar(QHBoxLayout):
+    """A page's status line with Revert and Save (Ctrl+S) beside it."""
+
+    def __init__(self, page: QWidget, *, saved_name: str, save_text: str, save_tip: str) -> None:
+        super().__init__()
+        self.status = QLabel(page)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName(saved_name)
+        self.save_button = QPushButton(save_text, page)
+        click_on(QKeySequence.StandardKey.Save, self.save_button, page)
+        self.save_button.setToolTip(save_tip)
+        self.revert_button = QPushButton(page.tr("&Revert"), page)
+        self.revert_button.setToolTip(page.tr("Put back the saved values"))
+        self.addWidget(self.status, 1)
+        self.addWidget(self.revert_button)
+        self.addWidget(self.save_button)

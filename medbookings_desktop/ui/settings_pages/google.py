@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -42,8 +41,8 @@ from medbookings_desktop.services import setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    SaveBar,
     buddy_label,
-    click_on,
     guarded,
     help_label,
     problem_text,
@@ -271,20 +270,16 @@ class GooglePage(QWidget):
         self.keyring_note = help_label(self, "")
         self.keyring_note.hide()
         self.general_problem = ProblemLabel(self.tr("the Google settings"), self)
-        self.status = QLabel(self)
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Google settings saved"))
-        self.save_button = QPushButton(self.tr("&Save Google settings"), self)
-        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
-        self.save_button.setToolTip(self.tr("Save the Google settings (Ctrl+S)"))
+        buttons = SaveBar(
+            self,
+            saved_name=self.tr("Google settings saved"),
+            save_text=self.tr("&Save Google settings"),
+            save_tip=self.tr("Save the Google settings (Ctrl+S)"),
+        )
+        self.status, self.save_button = buttons.status, buttons.save_button
+        self.revert_button = buttons.revert_button
         self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton(self.tr("&Revert"), self)
-        self.revert_button.setToolTip(self.tr("Put back the saved values"))
         self.revert_button.clicked.connect(self._revert)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.keyring_note)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTime, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -44,8 +43,8 @@ from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.config import MessagingConfig
 from medbookings_desktop.ui.settings_pages.common import (
     ProblemLabel,
+    SaveBar,
     buddy_label,
-    click_on,
     guarded,
     help_label,
     problem_text,
@@ -662,20 +661,16 @@ class MessagingPage(QWidget):
         self.env_note = help_label(self, "")
         self.env_note.hide()
         self.general_problem = ProblemLabel(self.tr("the messaging settings"), self)
-        self.status = QLabel(self)
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Messaging settings saved"))
-        self.save_button = QPushButton(self.tr("&Save messaging settings"), self)
-        click_on(QKeySequence.StandardKey.Save, self.save_button, self)
-        self.save_button.setToolTip(self.tr("Save the messaging settings (Ctrl+S)"))
+        buttons = SaveBar(
+            self,
+            saved_name=self.tr("Messaging settings saved"),
+            save_text=self.tr("&Save messaging settings"),
+            save_tip=self.tr("Save the messaging settings (Ctrl+S)"),
+        )
+        self.status, self.save_button = buttons.status, buttons.save_button
+        self.revert_button = buttons.revert_button
         self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton(self.tr("&Revert"), self)
-        self.revert_button.setToolTip(self.tr("Put back the saved values"))
         self.revert_button.clicked.connect(self._revert)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
