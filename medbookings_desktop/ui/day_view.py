@@ -87,6 +87,10 @@ class DayView(QAbstractItemView):
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # a viewport made here, not by Qt: the first viewport() call then finds its wrapper
+        # instead of resolving a new QWidget's type (PySide6 builds every QWidget subclass
+        # and their enums for that, a tenth of start-up)
+        self.setViewport(QWidget())
         self._now = now
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
