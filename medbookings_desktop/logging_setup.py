@@ -7,7 +7,6 @@ phone numbers that slip through anyway (in an exception message, a vendor's erro
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import sys
 from datetime import UTC, datetime
@@ -21,6 +20,9 @@ FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 # names mark the handlers we own, so a second call replaces them instead of adding more
 FILE_HANDLER_NAME = "medbookings-file"
 CONSOLE_HANDLER_NAME = "medbookings-console"
+HELD_HANDLER_NAME = "medbookings-held"
+# what a start holds before the file opens: far more than a start logs, a bound all the same
+HOLD_AT_MOST = 1000
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
@@ -75,6 +77,40 @@ class IsoFormatter(logging.Formatter):
         return moment.isoformat(timespec="milliseconds")
 
 
+class _Held(logging.Handler):
+    """Keeps records until `configure_logging` opens the file, which writes them first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_name(HELD_HANDLER_NAME)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < HOLD_AT_MOST:
+            self.records.append(record)
+
+
+def hold_logs(level: int = logging.INFO) -> None:
+    """Keep what is logged in memory until `configure_logging` is called.
+
+    The window's start opens its log file after the first paint: the rotating file handler's
+    module (with pickle, socket and queue) costs milliseconds that the calendar waits for.
+    """
+    root = logging.getLogger()
+    if not any(h.get_name() == HELD_HANDLER_NAME for h in root.handlers):
+        root.addHandler(_Held())
+    root.setLevel(level)
+
+
+def _held_records(logger: logging.Logger) -> list[logging.LogRecord]:
+    held: list[logging.LogRecord] = []
+    for handler in list(logger.handlers):
+        if isinstance(handler, _Held):
+            logger.removeHandler(handler)
+            held += handler.records
+    return held
+
+
 def _remove_our_handlers(logger: logging.Logger) -> None:
     for handler in list(logger.handlers):
         if handler.get_name() in (FILE_HANDLER_NAME, CONSOLE_HANDLER_NAME):
@@ -85,8 +121,11 @@ def _remove_our_handlers(logger: logging.Logger) -> None:
 def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> None:
     """Send the app's logs to a rotating `medbookings.log` in `log_dir` (and stderr if asked).
 
-    Safe to call again: the handlers from an earlier call are replaced, not duplicated.
+    Safe to call again: the handlers from an earlier call are replaced, not duplicated. What
+    `hold_logs` kept is written first.
     """
+    import logging.handlers
+
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
@@ -107,5 +146,10 @@ def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = 
     for handler in handlers:
         handler.setFormatter(formatter)
         handler.addFilter(RedactPatientData())
+    for record in _held_records(root):
+        for handler in handlers:
+            if record.levelno >= level:
+                handler.handle(record)
+    for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)

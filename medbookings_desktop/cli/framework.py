@@ -112,9 +112,19 @@ class Runtime:
         self.out.write("\n")
 
     def start_logging(self) -> None:
+        """The log file, opened once; what `hold_logging` kept goes into it first."""
+        if self.__dict__.get("_logging"):
+            return
         from medbookings_desktop.logging_setup import configure_logging
 
         configure_logging(self.settings.log_dir)
+        self.__dict__["_logging"] = True
+
+    def hold_logging(self) -> None:
+        """Keep what is logged in memory until `start_logging` (the window's start)."""
+        from medbookings_desktop.logging_setup import hold_logs
+
+        hold_logs()
 
     def close(self) -> None:
         if "app" in self.__dict__:

@@ -58,7 +58,7 @@ def run(runtime: Any) -> int:
     app.setApplicationDisplayName("MedBookings")
     quick: QuickStart | None = None
     try:
-        runtime.start_logging()
+        runtime.hold_logging()  # the log file opens once the calendar is painted
         quick = quick_start(runtime)
         if quick is not None:
             ctx, ready, clinic = quick.ctx, True, quick.clinic
@@ -69,6 +69,7 @@ def run(runtime: Any) -> int:
         label = database_label(runtime.url)
     except Exception as exc:
         # a database that is too new, unreachable or unreadable: say so and stop
+        _start_logging(runtime)
         log.exception("cannot open the database")
         from PySide6.QtWidgets import QMessageBox
 
@@ -81,6 +82,7 @@ def run(runtime: Any) -> int:
         )
         return CANNOT_START
     if not ready and not first_paint.wanted():
+        _start_logging(runtime)  # the wizard may take a while: log to the file meanwhile
         if not _first_run(ctx, runtime.app.engine):
             return 0  # closed before a clinic was set up: nothing to show yet
         clinic = setup.clinic_settings(ctx)
@@ -112,6 +114,7 @@ def run(runtime: Any) -> int:
     try:
         return int(app.exec())
     finally:
+        _start_logging(runtime)  # closed before the first paint: what was held is kept
         rest.stop()
         if quick is not None:
             quick.database.close()  # workers still waiting for it give up
@@ -172,6 +175,14 @@ class _OnClose(QObject):
         return False
 
 
+def _start_logging(runtime: Any) -> None:
+    """The log file; a log folder that cannot be written loses the log, never the desk."""
+    try:
+        runtime.start_logging()
+    except Exception as exc:
+        print(f"medbookings: cannot write the log: {exc}", file=sys.stderr)
+
+
 def _no_writes() -> Any:
     raise RuntimeError("the first day's reader does not write")
 
@@ -228,6 +239,7 @@ class _DeskRest:
         if self._started or self._window.tasks.closed:
             return
         self._started = True
+        _start_logging(self._runtime)
         if self._quick is None:
             self._start(self._runtime.app.engine)
             return

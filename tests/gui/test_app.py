@@ -40,7 +40,7 @@ def _when_shown(act: object) -> None:
 
 
 def test_the_app_opens_on_the_database_and_exits_0(
-    sqlite_url: str, clock: Clock, qtbot: QtBot
+    sqlite_url: str, clock: Clock, qtbot: QtBot, tmp_path: Path
 ) -> None:
     build_small_clinic(sqlite_url, clock).engine.dispose()
     shown: list[MainWindow] = []
@@ -63,6 +63,8 @@ def test_the_app_opens_on_the_database_and_exits_0(
         "Dr Lars Berg",
         "Dr Thandi Mokoena",
     ]
+    # the log file opens after the first paint; it is there by the time the window closes
+    assert (tmp_path / "home" / "logs" / "medbookings.log").is_file()
 
 
 def test_a_newer_database_is_refused_with_a_message_and_exit_2(

@@ -11,10 +11,12 @@ import pytest
 
 from medbookings_desktop.logging_setup import (
     BACKUP_COUNT,
+    HOLD_AT_MOST,
     LOG_FILE_NAME,
     MAX_BYTES,
     RedactPatientData,
     configure_logging,
+    hold_logs,
     redact,
 )
 
@@ -64,6 +66,39 @@ def test_level_is_honoured(tmp_path: Path) -> None:
     logging.getLogger("medbookings_desktop.x").debug("detail")
     _flush()
     assert "DEBUG" in (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def test_what_is_logged_before_the_file_opens_is_written_first_and_redacted(
+    tmp_path: Path,
+) -> None:
+    hold_logs()
+    hold_logs()  # once is enough: a second call adds no second holder
+    log = logging.getLogger("medbookings_desktop.ui")
+    log.warning("quick read failed for jane@example.org")
+    log.debug("below the level")
+    assert not (tmp_path / LOG_FILE_NAME).exists()
+
+    configure_logging(tmp_path)
+    log.info("the desk started")
+    _flush()
+
+    lines = (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8").splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "quick read failed for [email]",
+        "the desk started",
+    ]
+    assert not [h for h in logging.getLogger().handlers if h.get_name() == "medbookings-held"]
+
+
+def test_holding_is_bounded(tmp_path: Path) -> None:
+    hold_logs()
+    for n in range(HOLD_AT_MOST + 50):
+        logging.getLogger("medbookings_desktop.x").info("line %d", n)
+    configure_logging(tmp_path)
+    _flush()
+    lines = (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == HOLD_AT_MOST
+    assert lines[-1].endswith(f"line {HOLD_AT_MOST - 1}")
 
 
 def test_idempotent(tmp_path: Path) -> None:
