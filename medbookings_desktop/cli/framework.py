@@ -266,17 +266,16 @@ def _known_failure(exc: Exception) -> str | None:
 
 # What the window uses below Qt, imported before PySide6: once PySide6 is in, it reads the
 # source of every module imported after it (its __feature__ hook), a quarter of start-up.
-# Only what the first paint needs: the queue's, Needs attention's, the alerts' and health's
-# and the patients' services load after it (ui/main_window.py builds those panels then).
+# Only what the first paint needs: the queue's, Needs attention's, the alerts' and health's,
+# the patients' and the booking and slot services load after it (ui/main_window.py builds
+# those panels then; a booking's first change imports its service).
 WINDOW_CORE_MODULES = (
     "medbookings_desktop.bootstrap",
     "medbookings_desktop.logging_setup",
     "medbookings_desktop.settings",
     "medbookings_desktop.services.agenda",
-    "medbookings_desktop.services.booking",
     "medbookings_desktop.services.clinic_admin",
     "medbookings_desktop.services.setup",
-    "medbookings_desktop.services.slots",
     "medbookings_desktop.storage.migrate",
     "medbookings_desktop.storage.quick_read",
 )

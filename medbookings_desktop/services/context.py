@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from medbookings_desktop.domain.audit import AuditEntry
 from medbookings_desktop.services.ports import UnitOfWork
 from medbookings_desktop.services.setup_cache import SetupCache
 
@@ -40,6 +39,9 @@ class Context:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
+        # here, not at the top: reading (the window's first day) never needs it
+        from medbookings_desktop.domain.audit import AuditEntry
+
         uow.audit.record(
             AuditEntry(
                 at=self.now(),

@@ -10,27 +10,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from medbookings_desktop.domain.appointments import Appointment, StatusChange
-from medbookings_desktop.domain.audit import AuditEntry
-from medbookings_desktop.domain.clinic import (
-    Break,
-    BusyBlock,
-    ClinicSettings,
-    ExtraHours,
-    Location,
-    Provider,
-    Role,
-    Room,
-    Service,
-    StaffUser,
-    TimeOff,
-    WorkingHours,
-)
-from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
-from medbookings_desktop.domain.patients import Patient, PatientRow
-from medbookings_desktop.domain.search import PatientQuery
+if TYPE_CHECKING:
+    # annotations only: the window's first day loads none of the patients' or messages' code
+    from medbookings_desktop.domain.appointments import Appointment, StatusChange
+    from medbookings_desktop.domain.audit import AuditEntry
+    from medbookings_desktop.domain.clinic import (
+        Break,
+        BusyBlock,
+        ClinicSettings,
+        ExtraHours,
+        Location,
+        Provider,
+        Role,
+        Room,
+        Service,
+        StaffUser,
+        TimeOff,
+        WorkingHours,
+    )
+    from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
+    from medbookings_desktop.domain.patients import Patient, PatientRow
+    from medbookings_desktop.domain.search import PatientQuery
 
 
 class OccupiedTime(Protocol):

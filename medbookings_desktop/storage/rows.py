@@ -1,4 +1,8 @@
-"""Conversions between table rows and domain objects."""
+"""Conversions between table rows and domain objects: the clinic's set-up and appointments.
+
+Patients' rows are in patient_rows.py and outbox rows in outbox_rows.py: the window's first
+day (storage/quick_read.py) maps with this module and does not load those domains.
+"""
 
 from __future__ import annotations
 
@@ -24,19 +28,17 @@ from medbookings_desktop.domain.clinic import (
     TimeOff,
     WorkingHours,
 )
-from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
-from medbookings_desktop.domain.patients import Channel, Patient, fold
 
 E = TypeVar("E", bound=Enum)
 
 
-def _as_dict(r: Row[Any]) -> dict[str, Any]:
+def as_dict(r: Row[Any]) -> dict[str, Any]:
     """The row's values by name, in one step: reading a Row's attributes costs about 0.6 µs
     each, which for a day list of hundreds of appointments was most of its time."""
     return dict(zip(r._fields, r, strict=True))
 
 
-def _enum_reader(kind: type[E]) -> Callable[[str], E]:
+def enum_reader(kind: type[E]) -> Callable[[str], E]:
     by_value: dict[str, E] = {member.value: member for member in kind}
 
     def read(value: str) -> E:
@@ -46,13 +48,12 @@ def _enum_reader(kind: type[E]) -> Callable[[str], E]:
     return read
 
 
-_channel = _enum_reader(Channel)
-_status = _enum_reader(Status)
-_source = _enum_reader(Source)
+_status = enum_reader(Status)
+_source = enum_reader(Source)
 
 
 def location(r: Row[Any]) -> Location:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Location(
         id=m["id"],
         name=m["name"],
@@ -73,12 +74,12 @@ def location(r: Row[Any]) -> Location:
 
 
 def room(r: Row[Any]) -> Room:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Room(id=m["id"], name=m["name"], location_id=m["location_id"])
 
 
 def service(r: Row[Any]) -> Service:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Service(
         id=m["id"],
         name=m["name"],
@@ -95,7 +96,7 @@ def service(r: Row[Any]) -> Service:
 
 
 def provider(r: Row[Any], location_ids: frozenset[int], service_ids: frozenset[int]) -> Provider:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Provider(
         id=m["id"],
         name=m["name"],
@@ -110,12 +111,12 @@ def provider(r: Row[Any], location_ids: frozenset[int], service_ids: frozenset[i
 
 
 def staff(r: Row[Any]) -> StaffUser:
-    m = _as_dict(r)
+    m = as_dict(r)
     return StaffUser(id=m["id"], name=m["name"], role=Role(m["role"]))
 
 
 def working_hours(r: Row[Any]) -> WorkingHours:
-    m = _as_dict(r)
+    m = as_dict(r)
     return WorkingHours(
         id=m["id"],
         provider_id=m["provider_id"],
@@ -129,7 +130,7 @@ def working_hours(r: Row[Any]) -> WorkingHours:
 
 
 def break_(r: Row[Any]) -> Break:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Break(
         id=m["id"],
         provider_id=m["provider_id"],
@@ -142,7 +143,7 @@ def break_(r: Row[Any]) -> Break:
 
 
 def extra_hours(r: Row[Any]) -> ExtraHours:
-    m = _as_dict(r)
+    m = as_dict(r)
     return ExtraHours(
         id=m["id"],
         provider_id=m["provider_id"],
@@ -154,7 +155,7 @@ def extra_hours(r: Row[Any]) -> ExtraHours:
 
 
 def time_off(r: Row[Any]) -> TimeOff:
-    m = _as_dict(r)
+    m = as_dict(r)
     return TimeOff(
         id=m["id"],
         provider_id=m["provider_id"],
@@ -165,7 +166,7 @@ def time_off(r: Row[Any]) -> TimeOff:
 
 
 def busy_block(r: Row[Any]) -> BusyBlock:
-    m = _as_dict(r)
+    m = as_dict(r)
     return BusyBlock(
         id=m["id"],
         provider_id=m["provider_id"],
@@ -177,43 +178,8 @@ def busy_block(r: Row[Any]) -> BusyBlock:
     )
 
 
-def patient(r: Row[Any]) -> Patient:
-    m = _as_dict(r)
-    return Patient(
-        id=m["id"],
-        first_name=m["first_name"],
-        last_name=m["last_name"],
-        date_of_birth=m["date_of_birth"],
-        phone=m["phone"],
-        email=m["email"],
-        preferred_channel=_channel(m["preferred_channel"]),
-        consent_sms=m["consent_sms"],
-        consent_whatsapp=m["consent_whatsapp"],
-        consent_email=m["consent_email"],
-        notes=m["notes"],
-    )
-
-
-def patient_values(p: Patient) -> dict[str, Any]:
-    return {
-        "first_name": p.first_name,
-        "last_name": p.last_name,
-        "date_of_birth": p.date_of_birth,
-        "phone": p.phone,
-        "email": p.email,
-        "preferred_channel": p.preferred_channel.value,
-        "consent_sms": p.consent_sms,
-        "consent_whatsapp": p.consent_whatsapp,
-        "consent_email": p.consent_email,
-        "notes": p.notes,
-        "last_name_key": fold(p.last_name),
-        "first_name_key": fold(p.first_name),
-        "search_text": p.search_text,
-    }
-
-
 def appointment(r: Row[Any]) -> Appointment:
-    m = _as_dict(r)
+    m = as_dict(r)
     return Appointment(
         id=m["id"],
         patient_id=m["patient_id"],
@@ -322,7 +288,7 @@ def appointment_values(a: Appointment) -> dict[str, Any]:
 
 
 def status_change(r: Row[Any]) -> StatusChange:
-    m = _as_dict(r)
+    m = as_dict(r)
     return StatusChange(
         id=m["id"],
         appointment_id=m["appointment_id"],
@@ -332,21 +298,4 @@ def status_change(r: Row[Any]) -> StatusChange:
         by_user_id=m["by_user_id"],
         reason=m["reason"],
         undone=m["undone"],
-    )
-
-
-def outbox_item(r: Row[Any]) -> OutboxItem:
-    m = _as_dict(r)
-    return OutboxItem(
-        id=m["id"],
-        kind=OutboxKind(m["kind"]),
-        target=m["target"],
-        due_at=m["due_at"],
-        idempotency_key=m["idempotency_key"],
-        appointment_id=m["appointment_id"],
-        payload=m["payload"],
-        state=OutboxState(m["state"]),
-        attempts=m["attempts"],
-        next_try_at=m["next_try_at"],
-        last_error=m["last_error"],
     )

@@ -42,8 +42,7 @@ from PySide6.QtWidgets import (
 from medbookings_desktop.domain.appointments import UPCOMING_STATUSES
 from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError
-from medbookings_desktop.services import booking, clinic_admin, setup
-from medbookings_desktop.services.booking import Outcome
+from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.alerts import AlertBanner
 from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
@@ -55,6 +54,7 @@ from medbookings_desktop.ui.week_view import WeekView
 
 if TYPE_CHECKING:
     # imported where first opened, not at start-up: the window paints before they load
+    from medbookings_desktop.services.booking import Outcome
     from medbookings_desktop.ui.attention_panel import AttentionPanel
     from medbookings_desktop.ui.booking_dialog import BookingDialog
     from medbookings_desktop.ui.my_day import MyDayView
@@ -562,6 +562,8 @@ class MainWindow(QMainWindow):
         appointment_id = self.selected_id()
         if appointment_id is None:
             return
+        from medbookings_desktop.services import booking  # with the first change, not at start
+
         use_case = {
             "check_in": booking.check_in,
             "start": booking.start,
@@ -598,6 +600,8 @@ class MainWindow(QMainWindow):
             return
         reason = ask.textValue().strip()
         ctx = self._ctx
+        from medbookings_desktop.services import booking
+
         self.tasks.run(
             lambda: booking.cancel(ctx, appointment_id, reason=reason),
             lambda outcome: self._changed(outcome, "cancel"),
@@ -614,9 +618,11 @@ class MainWindow(QMainWindow):
     def undo_last_change(self) -> None:
         """Undo this desk's last move or status change; with none this session, the last status
         change this user made (it is in the database, so it survives a restart)."""
+        from medbookings_desktop.services import booking
+
         ctx = self._ctx
         last = self._undo_history.pop() if self._undo_history else None
-        if isinstance(last, Outcome):
+        if isinstance(last, booking.Outcome):
             move = last
             self.tasks.run(
                 lambda: booking.undo_reschedule(ctx, move),
@@ -691,6 +697,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             self.tr("Moving {who} to {time}…").format(who=who, time=start.strftime("%H:%M"))
         )
+        from medbookings_desktop.services import booking
+
         self.tasks.run(
             lambda: booking.reschedule(ctx, appointment_id, start=start, provider_id=provider_id),
             lambda outcome: self._moved(outcome, who),

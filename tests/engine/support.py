@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from medbookings_desktop.domain.appointments import Appointment
 from medbookings_desktop.domain.messages import OutboxItem
 from medbookings_desktop.services import booking
-from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import outbox_rows
 from medbookings_desktop.storage import tables as t
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
 
@@ -60,7 +60,7 @@ def outbox(engine: Engine, **where: Any) -> list[OutboxItem]:
     for name, value in where.items():
         q = q.where(t.outbox.c[name] == value)
     with engine.connect() as conn:
-        return [rows.outbox_item(r) for r in conn.execute(q)]
+        return [outbox_rows.outbox_item(r) for r in conn.execute(q)]
 
 
 def table(engine: Engine, name: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or
 from sqlalchemy.exc import IntegrityError
 
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
-from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import outbox_rows
 from medbookings_desktop.storage import tables as t
 
 OB = t.outbox
@@ -73,7 +73,7 @@ class DeliveryRepository:
         )
         if self._pg:
             q = q.with_for_update(skip_locked=True)
-        return [rows.outbox_item(r) for r in self.conn.execute(q)]
+        return [outbox_rows.outbox_item(r) for r in self.conn.execute(q)]
 
     def mark_sending(
         self, item: OutboxItem, *, channel: str, recipient: str, engine: str, now: datetime
@@ -166,7 +166,7 @@ class DeliveryRepository:
 
     def item(self, outbox_id: int) -> OutboxItem:
         r = self.conn.execute(select(OB).where(OB.c.id == outbox_id)).one()
-        return rows.outbox_item(r)
+        return outbox_rows.outbox_item(r)
 
     # -- attempts --------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class DeliveryRepository:
         for r in self.conn.execute(q):
             m = r._mapping
             d = Delivery(**{c: m[f"d_{c}"] for c in Delivery.__slots__})
-            found.append((rows.outbox_item(r), d))
+            found.append((outbox_rows.outbox_item(r), d))
         return found
 
     def orphaned_sending(self, kinds: Iterable[OutboxKind]) -> list[int]:
@@ -268,7 +268,7 @@ class DeliveryRepository:
             .limit(1)
         )
         r = self.conn.execute(q).first()
-        return None if r is None else rows.outbox_item(r)
+        return None if r is None else outbox_rows.outbox_item(r)
 
     # -- queue figures for the health panel -------------------------------------------------
 

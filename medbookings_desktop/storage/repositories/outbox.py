@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from medbookings_desktop.domain.messages import OutboxItem, OutboxKind, OutboxState
-from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import outbox_rows
 from medbookings_desktop.storage import tables as t
 
 OB = t.outbox
@@ -54,7 +54,7 @@ class OutboxRepository:
 
     def for_appointment(self, appointment_id: int) -> list[OutboxItem]:
         q = select(OB).where(OB.c.appointment_id == appointment_id).order_by(OB.c.id)
-        return [rows.outbox_item(r) for r in self.conn.execute(q)]
+        return [outbox_rows.outbox_item(r) for r in self.conn.execute(q)]
 
     def any_in_states(
         self, appointment_id: int, kinds: Iterable[OutboxKind], states: Iterable[OutboxState]

@@ -23,7 +23,7 @@ from medbookings_desktop.domain.appointments import UPCOMING_STATUSES, Status
 from medbookings_desktop.domain.errors import NotFound
 from medbookings_desktop.domain.patients import Patient, PatientRow
 from medbookings_desktop.domain.search import PatientQuery
-from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import patient_rows
 from medbookings_desktop.storage import tables as t
 
 P = t.patients
@@ -52,31 +52,32 @@ class PatientRepository:
         r = self.conn.execute(select(P).where(P.c.id == patient_id)).first()
         if r is None:
             raise NotFound(f"No patient #{patient_id}.")
-        return rows.patient(r)
+        return patient_rows.patient(r)
 
     def get_many(self, ids: Iterable[int]) -> dict[int, Patient]:
         wanted = list(ids)
         return {
-            r.id: rows.patient(r) for r in self.conn.execute(select(P).where(P.c.id.in_(wanted)))
+            r.id: patient_rows.patient(r)
+            for r in self.conn.execute(select(P).where(P.c.id.in_(wanted)))
         }
 
     def add(self, patient: Patient, now: datetime) -> Patient:
-        values = {**rows.patient_values(patient), "created_at": now, "updated_at": now}
+        values = {**patient_rows.patient_values(patient), "created_at": now, "updated_at": now}
         new_id = self.conn.execute(insert(P).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-        return rows.patient(self.conn.execute(select(P).where(P.c.id == new_id)).one())
+        return patient_rows.patient(self.conn.execute(select(P).where(P.c.id == new_id)).one())
 
     def add_many(self, patients: Sequence[Patient], now: datetime) -> None:
         if patients:
             self.conn.execute(
                 insert(P),
                 [
-                    {**rows.patient_values(p), "created_at": now, "updated_at": now}
+                    {**patient_rows.patient_values(p), "created_at": now, "updated_at": now}
                     for p in patients
                 ],
             )
 
     def update(self, patient: Patient, now: datetime) -> Patient:
-        values = {**rows.patient_values(patient), "updated_at": now}
+        values = {**patient_rows.patient_values(patient), "updated_at": now}
         done = self.conn.execute(update(P).where(P.c.id == patient.id).values(**values))
         if done.rowcount == 0:
             raise NotFound(f"No patient #{patient.id}.")
@@ -203,7 +204,7 @@ class PatientRepository:
                 .order_by(P.c.last_name_key, P.c.first_name_key)
                 .limit(limit)
             )
-            found.update((r.id, rows.patient(r)) for r in self.conn.execute(q))
+            found.update((r.id, patient_rows.patient(r)) for r in self.conn.execute(q))
         if query.words and len(found) < limit:
             found.update(
                 (p.id, p)
@@ -257,7 +258,7 @@ class PatientRepository:
                 .order_by(P.c.last_name_key, P.c.first_name_key)
                 .limit(limit)
             )
-            result = [rows.patient(r) for r in self.conn.execute(q1)]
+            result = [patient_rows.patient(r) for r in self.conn.execute(q1)]
             if len(result) < limit:
                 q2 = (
                     select(P)
@@ -267,7 +268,9 @@ class PatientRepository:
                 )
                 seen = {p.id for p in result}
                 result += [
-                    p for p in (rows.patient(r) for r in self.conn.execute(q2)) if p.id not in seen
+                    p
+                    for p in (patient_rows.patient(r) for r in self.conn.execute(q2))
+                    if p.id not in seen
                 ][: limit - len(result)]
             return result
         second = words[1]
@@ -287,7 +290,7 @@ class PatientRepository:
             .order_by(P.c.last_name_key, P.c.first_name_key)
             .limit(limit)
         )
-        return [rows.patient(r) for r in self.conn.execute(q)]
+        return [patient_rows.patient(r) for r in self.conn.execute(q)]
 
     def _by_substring(self, query: PatientQuery, limit: int) -> list[Patient]:
         long_terms = [s for s in query.substrings if len(s) >= 3]
@@ -310,4 +313,4 @@ class PatientRepository:
             if len(s) < 3:
                 q = q.where(P.c.search_text.like("%" + _like_escape(s) + "%", escape="\\"))
         q = q.order_by(P.c.last_name_key, P.c.first_name_key).limit(limit)
-        return [rows.patient(r) for r in self.conn.execute(q)]
+        return [patient_rows.patient(r) for r in self.conn.execute(q)]
