@@ -5,17 +5,23 @@
 finish, hands back the rest of its batch, and exits 0. Vendors, sender ids and secrets come
 from the clinic's messaging settings, the keyring and `MEDBOOKINGS_*` variables
 (see sync/config.py).
+
+`--forever --supervised` (not in the help) is the window's engine, a child process of the
+window (sync/engine_process.py): it takes `wake`, `reconfigure` and `stop` on stdin (a closed
+stdin stops it too), writes its state as JSON lines on stdout and its log on stderr, and with
+no sending service set up it stays up, saying so, until a reconfigure brings one.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from datetime import timedelta
 from typing import Any
 
-from medbookings_desktop.cli.framework import OK, REFUSED, Command, Runtime
+from medbookings_desktop.cli.framework import BAD_INPUT, OK, REFUSED, Command, Runtime
 
 MAX_ONCE_PASSES = 10_000
 
@@ -55,6 +61,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         help="an attempt another engine left in 'sending' this long ago is taken over "
         "(default: 300)",
     )
+    # the window's engine, run by sync/engine_process.py: commands on stdin, state on stdout
+    p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
 
 
 def _engine(args: argparse.Namespace, rt: Runtime) -> Any:
@@ -80,6 +88,11 @@ def _sync(args: argparse.Namespace, rt: Runtime) -> int:
     from medbookings_desktop.sync.engine import RunReport
     from medbookings_desktop.sync.runner import Runner
 
+    if args.supervised:
+        if not args.forever:
+            print("medbookings: --supervised goes with --forever", file=rt.err)
+            return BAD_INPUT
+        return _supervised(args, rt)
     engine = _engine(args, rt)
     channels = sorted(engine.channels)
     if not channels:
@@ -116,6 +129,48 @@ def _sync(args: argparse.Namespace, rt: Runtime) -> int:
             signal.signal(sig, handler)
     _print(rt, args, runner.totals, channels)
     return OK
+
+
+def _supervised(args: argparse.Namespace, rt: Runtime) -> int:
+    """The window's engine: the Runner, driven by the window's words on stdin, reporting each
+    state and pass on stdout. Exits 0 once told to stop (or the window is gone), 1 when the
+    engine could not be set up (the window starts it again after a pause)."""
+    from medbookings_desktop.sync import engine_process
+    from medbookings_desktop.sync.runner import Runner
+
+    engine_process.lower_priority()
+    engine_process.log_to_parent(sys.stderr)
+    write = engine_process.StateWriter(rt.out)
+    stop = threading.Event()
+    runner = Runner(
+        lambda: _engine(args, rt),  # built, and rebuilt on `reconfigure`, on its thread
+        database_url=rt.url,
+        interval=timedelta(seconds=args.interval),
+        on_state=lambda state, report: write(state, report, runner.passes),
+    )
+    commands = threading.Thread(
+        target=engine_process.read_commands,
+        args=(sys.stdin.fileno(),),
+        kwargs={"wake": runner.wake, "reconfigure": runner.reconfigure, "stop": stop},
+        name="engine-commands",
+        daemon=True,
+    )
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    failed = False
+    try:
+        runner.start()
+        commands.start()
+        while not stop.wait(0.5):
+            if not runner.running():  # the engine could not be set up: logged
+                failed = True
+                break
+    finally:
+        runner.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return REFUSED if failed else OK
 
 
 def _attention_list(args: argparse.Namespace, rt: Runtime) -> int:

@@ -284,18 +284,16 @@ def _first_run(ctx: Any, db: Any) -> bool:
 
 
 def _start_engine(window: MainWindow, runtime: Any, db: Any) -> Any:
-    """Messages, reminders, replies and calendars in the background, on a thread of their own;
-    its state goes to the status bar, and a booking made here wakes it."""
-    from medbookings_desktop.sync.engine import for_desk
-    from medbookings_desktop.sync.runner import Runner
+    """Messages, reminders, replies and calendars in the background, in a child process (its
+    Python work never holds up the UI thread; sync/engine_process.py); its state goes to the
+    status bar, a booking made here wakes it, saved messaging settings rebuild it."""
+    from medbookings_desktop.sync.engine_process import EngineProcess
     from medbookings_desktop.ui.health_panel import EngineSignals
 
     signals = EngineSignals(window)
     signals.stateChanged.connect(window.set_engine_state)
     settings = runtime.settings
-    runner = Runner(
-        lambda: for_desk(db, settings), database_url=runtime.url, on_state=signals.relay
-    )
+    runner = EngineProcess(runtime.url, on_state=signals.relay)
     window.engine_runner = runner
     # Needs attention's "Accept Google's change" uses the desk's calendar sync (built off the
     # UI thread: it reads the keyring)
