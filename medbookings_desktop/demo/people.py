@@ -16,7 +16,7 @@ from typing import Any
 from medbookings_desktop.demo.names import FIRST_NAMES, LAST_NAMES, PATIENT_NOTES
 from medbookings_desktop.demo.plan import ClinicPlan
 from medbookings_desktop.domain.patients import Channel, Patient, fold
-from medbookings_desktop.storage.rows import patient_values
+from medbookings_desktop.storage.patient_rows import patient_values
 
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 # age bands (years) and their share of a general practice list

@@ -25,7 +25,7 @@ from medbookings_desktop.domain.appointments import ACTIVE_STATUSES, Status
 from medbookings_desktop.domain.intervals import Interval
 from medbookings_desktop.services import patients
 from medbookings_desktop.services.calendars import CalendarSource, Seat
-from medbookings_desktop.storage import rows
+from medbookings_desktop.storage import patient_rows
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from tests.helpers.clinic import Clock, SmallClinic
@@ -106,7 +106,7 @@ def test_demo_patients_are_fictional_and_findable(
         assert r.phone is None or PHONE.match(r.phone), r.phone
         assert r.email is None or EMAIL.match(r.email), r.email
         # the search keys are exactly what storage writes for that patient
-        values = rows.patient_values(rows.patient(r))
+        values = patient_rows.patient_values(patient_rows.patient(r))
         assert (r.search_text, r.last_name_key, r.first_name_key) == (
             values["search_text"],
             values["last_name_key"],
@@ -115,10 +115,10 @@ def test_demo_patients_are_fictional_and_findable(
     engine_, _ = open_engine(db_url, backup_dir=None)
     try:
         ctx = context_for(engine_, actor="test-desk")
-        someone = rows.patient(stored[17])
+        someone = patient_rows.patient(stored[17])
         found = patients.search(ctx, someone.full_name)
         assert someone.full_name in {f.full_name for f in found}
-        with_email = next(rows.patient(r) for r in stored if r.email)
+        with_email = next(patient_rows.patient(r) for r in stored if r.email)
         # a middle piece of an address goes through the trigram index (FTS5 on SQLite)
         piece = (with_email.email or "")[2:9]
         assert with_email.email in {f.email for f in patients.search(ctx, piece, limit=200)}
