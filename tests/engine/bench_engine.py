@@ -7,16 +7,19 @@
   passes through the real `sendgrid` and `twilio` packages (claim, render, send, record);
   connections_per_channel: the TCP connections the fake saw for them (the twilio package keeps
   one requests Session per channel instance; the sendgrid package's urllib opens one per call);
-- ui_max_block_ms: the real main window (offscreen, in a child process) with the engine's
-  Runner running: once it has started (built, warmed up, a first pass done), 1,000 text
-  reminders fall due (written by another connection, as from another desk) and are sent; the
-  longest a 5 ms QTimer heartbeat on the UI thread came late (gap between ticks beyond its
-  interval) from then until they are sent and the window has caught up. ui_ticks_over_16ms
-  counts the late ticks, ui_p99_block_ms is the 99th percentile; ui_max_block_ui_cpu_ms is
-  the UI thread's own CPU time within the worst gap and ui_max_ui_cpu_in_a_gap_ms the most it
-  used within any one gap: the window's own work, as against waiting for a CPU or for the
-  engine thread to let go of the GIL. ui_engine_start_max_block_ms is the same heartbeat
-  while the engine starts (its one-time warm-up: vendor modules, the locale's data).
+- ui_max_block_ms: the real main window (offscreen, in a child process) with the engine
+  running as the window runs it, in a process of its own (sync/engine_process.py
+  EngineProcess, which starts `medbookings sync --forever --supervised`): once it has started
+  (built, warmed up, a first pass done), 1,000 text reminders fall due (written by another
+  connection, as from another desk) and are sent; the longest a 5 ms QTimer heartbeat on the
+  UI thread came late (gap between ticks beyond its interval) from then until they are sent
+  and the window has caught up. ui_ticks_over_16ms counts the late ticks, ui_p99_block_ms is
+  the 99th percentile; ui_max_block_ui_cpu_ms is the UI thread's own CPU time within the
+  worst gap and ui_max_ui_cpu_in_a_gap_ms the most it used within any one gap: the window's
+  own work, as against waiting for a CPU or for another thread of the window's process to
+  let go of the GIL (the one reading the engine's state lines). ui_engine_start_max_block_ms
+  is the same heartbeat while the engine starts (the child process is started; its one-time
+  warm-up, vendor modules and the locale's data, happens in that process).
 
 The fakes' own checks against the vendors' descriptions are switched off: they are not what is
 timed. `medbookings bench engine [--json] [--rounds N]` prints these from a source checkout;
@@ -405,11 +408,12 @@ class Heartbeat:
 
 
 def ui_child(url: str, messages: int) -> dict[str, Any]:
-    """Open the desk's window as `medbookings` does (live refresh, the engine's Runner started
-    and wired as ui/app.py wires it: state to the status bar through EngineSignals). Phase 1:
-    the engine starts (and warms up) with nothing due. Then "ready" on stdout: the parent
-    makes `messages` text reminders fall due. Phase 2: until they are sent and the window has
-    caught up. The heartbeat is timed through both phases, each reported on its own."""
+    """Open the desk's window as `medbookings` does (live refresh, the engine started in a
+    child process and wired as ui/app.py `_start_engine` does: an EngineProcess, its state to
+    the status bar through EngineSignals). Phase 1: the engine starts (and warms up) with
+    nothing due. Then "ready" on stdout: the parent makes `messages` text reminders fall due.
+    Phase 2: until the engine's process has reported them sent and the window has caught up.
+    The heartbeat is timed through both phases, each reported on its own."""
     from PySide6.QtCore import QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -442,15 +446,14 @@ def ui_child(url: str, messages: int) -> dict[str, Any]:
 
     heartbeat = Heartbeat()
     heartbeat.start()
-    # as ui/app.py starts it (importing these on the UI thread): built on a thread of its own,
+    # as ui/app.py starts it (importing these on the UI thread): in a process of its own,
     # its state to the status bar
-    from medbookings_desktop.sync.engine import for_desk
-    from medbookings_desktop.sync.runner import Runner
+    from medbookings_desktop.sync.engine_process import EngineProcess
     from medbookings_desktop.ui.health_panel import EngineSignals
 
     signals = EngineSignals(window)
     signals.stateChanged.connect(window.set_engine_state)
-    runner = Runner(lambda: for_desk(desk.engine, None), database_url=url, on_state=signals.relay)
+    runner = EngineProcess(url, on_state=signals.relay)
     window.engine_runner = runner
     runner.start()
     run_events(lambda: runner.passes >= 1, 120)  # built, warmed up, a first pass done

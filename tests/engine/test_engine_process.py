@@ -4,9 +4,12 @@ driven and supervised by EngineProcess as ui/app.py starts it."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -265,3 +268,65 @@ def test_killed_child_is_started_again_and_every_text_goes_once(
     seen.wait(lambda: any(r.recovered for r in seen.reports))
     recovered = [o for r in seen.reports for _, o in r.recovered]
     assert "found at the vendor: marked sent" in recovered
+
+
+def _child(url: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`medbookings sync --forever --supervised` as EngineProcess starts it, read by the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "medbookings_desktop", "sync", "--forever", "--supervised"],
+        env={**env, "MEDBOOKINGS_DATABASE_URL": url},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_child_stops_cleanly_when_its_window_is_gone(
+    fakes: Fakes, sqlite_url: str, tmp_path: Path, real_clinic: Callable[[str], SmallClinic]
+) -> None:
+    real_clinic(sqlite_url)
+    child = _child(sqlite_url, _env(tmp_path, fakes))
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        first = json.loads(child.stdout.readline())
+        assert first["state"] == "running" and first["report"] is None
+        while (line := json.loads(child.stdout.readline()))["report"] is None:
+            pass
+        assert line["state"] == "idle" and line["passes"] == 1
+        child.stdin.close()  # the window's process ended: nobody writes to the pipe any more
+        rest = child.stdout.read()  # to its end: the child closes it as it exits
+        err = child.stderr.read() if child.stderr is not None else ""
+        child.wait(WAIT_S)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
+    assert child.returncode == 0
+    assert json.loads(rest.splitlines()[-1])["state"] == "stopped"
+    # its log went to stderr as JSON records, for the window to write; no log file of its own
+    records = [json.loads(line) for line in err.splitlines()]
+    assert "command 'sync' finished with exit code 0" in [r["msg"] for r in records]
+    assert not (tmp_path / "logs" / "medbookings.log").exists() or not (
+        (tmp_path / "logs" / "medbookings.log").read_text(encoding="utf-8")
+    )
+
+
+def test_unsupervised_sync_forever_still_refuses_without_a_sending_service(
+    fakes: Fakes, sqlite_url: str, tmp_path: Path, real_clinic: Callable[[str], SmallClinic]
+) -> None:
+    real_clinic(sqlite_url)
+    env = _env(
+        tmp_path, fakes, drop=("MEDBOOKINGS_TWILIO_SMS_FROM", "MEDBOOKINGS_SENDGRID_FROM_EMAIL")
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "medbookings_desktop", "sync", "--forever"],
+        env={**env, "MEDBOOKINGS_DATABASE_URL": sqlite_url},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+    )
+    assert done.returncode == 1 and "no sending service" in done.stderr
