@@ -428,4 +428,6 @@ def _relay_log(stream: IO[str]) -> None:
         except ValueError:
             log.warning("the engine's process: %s", text)
             continue
-        logging.getLogger(record.name).handle(record)
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):  # the window's own levels
+            logger.handle(record)
