@@ -13,7 +13,6 @@ import dataclasses
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
 
 APP_NAME = "MedBookings"
 APP_AUTHOR = "MedBookings"
@@ -117,10 +115,17 @@ def sqlite_url(path: Path) -> str:
 
 def _read_file(config_file: Path) -> dict[str, Any]:
     try:
-        with config_file.open("rb") as fh:
-            return tomllib.load(fh)
+        fh = config_file.open("rb")
     except FileNotFoundError:
-        return {}
+        return {}  # a desk that never saved settings; no TOML parser to load (start-up)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SettingsError(f"Cannot read settings file {config_file}: {reason}") from None
+    import tomllib
+
+    try:
+        with fh:
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"Settings file {config_file} is not valid TOML: {exc}") from None
     except UnicodeDecodeError:
@@ -234,6 +239,8 @@ def save_settings(settings_changes: Mapping[str, Any], config_file: Path | None 
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
         current[name] = _check_value(name, value, source, from_file=True)
+
+    import tomli_w  # only a save writes TOML
 
     payload = tomli_w.dumps(dict(sorted(current.items())))
     try:
