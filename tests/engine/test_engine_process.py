@@ -4,9 +4,12 @@ driven and supervised by EngineProcess as ui/app.py starts it."""
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # one test takes the window's signals
+
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -330,3 +333,56 @@ def test_unsupervised_sync_forever_still_refuses_without_a_sending_service(
         timeout=WAIT_S,
     )
     assert done.returncode == 1 and "no sending service" in done.stderr
+
+
+def test_a_child_that_cannot_set_up_the_engine_is_started_again_and_shows_the_error(
+    fakes: Fakes, tmp_path: Path, started: list[EngineProcess], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    unreachable = f"sqlite:///{tmp_path / 'no such folder' / 'clinic.sqlite3'}"
+    seen = Seen()
+    engine = _start(started, unreachable, _env(tmp_path, fakes), seen, pauses=(0.05, 0.1))
+    _wait_for(lambda: len(engine.exit_codes) >= 2)  # it failed, and failed again after a pause
+    assert set(engine.exit_codes[:2]) == {1}
+    assert engine.state == RunnerState.ERROR and engine.running()
+    assert RunnerState.ERROR in seen.states
+    # why, in the window's log: the child's own account and the supervisor's
+    assert "the engine could not be set up" in caplog.text
+    assert "the engine's process ended unexpectedly (exit code 1)" in caplog.text
+    engine.stop()
+    assert engine.state == RunnerState.STOPPED and not engine.running()
+
+
+def test_the_window_gets_each_pass_as_a_signal_with_its_report(
+    fakes: Fakes,
+    sqlite_url: str,
+    tmp_path: Path,
+    real_clinic: Callable[[str], SmallClinic],
+    started: list[EngineProcess],
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    from medbookings_desktop.ui.health_panel import EngineSignals
+
+    c = real_clinic(sqlite_url)
+    signals = EngineSignals()
+    states: list[str] = []
+    signals.stateChanged.connect(states.append)
+    engine = EngineProcess(
+        sqlite_url,
+        on_state=signals.relay,
+        env=_env(tmp_path, fakes),
+        interval=timedelta(minutes=10),
+    )
+    started.append(engine)
+    with qtbot.waitSignal(signals.passFinished, timeout=int(WAIT_S * 1000)):
+        engine.start()
+    reports: list[RunReport] = []
+    signals.passFinished.connect(reports.append)
+    [appt] = book_many(c, 1, c.ada.id or 0)
+    [item] = outbox(c.engine, appointment_id=appt.id, kind=OutboxKind.CONFIRMATION.value)
+    engine.wake()  # as the window does after a booking
+    qtbot.waitUntil(lambda: any(item.id in r.sent for r in reports), timeout=int(WAIT_S * 1000))
+    assert all(isinstance(r, RunReport) for r in reports)
+    engine.stop()
+    qtbot.waitUntil(lambda: states[-1] == "stopped", timeout=5000)
+    assert "running" in states and "idle" in states
