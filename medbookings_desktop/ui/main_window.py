@@ -44,7 +44,6 @@ from medbookings_desktop.domain.clinic import ClinicSettings
 from medbookings_desktop.domain.errors import DomainError
 from medbookings_desktop.services import clinic_admin, setup
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.ui.alerts import AlertBanner
 from medbookings_desktop.ui.calendar_filters import ColourBy, FilterBar, Filters
 from medbookings_desktop.ui.day_model import CalendarModel, DayModel, status_word
 from medbookings_desktop.ui.day_view import DayView
@@ -55,6 +54,7 @@ from medbookings_desktop.ui.week_view import WeekView
 if TYPE_CHECKING:
     # imported where first opened, not at start-up: the window paints before they load
     from medbookings_desktop.services.booking import Outcome
+    from medbookings_desktop.ui.alerts import AlertBanner
     from medbookings_desktop.ui.attention_panel import AttentionPanel
     from medbookings_desktop.ui.booking_dialog import BookingDialog
     from medbookings_desktop.ui.my_day import MyDayView
@@ -129,16 +129,14 @@ class MainWindow(QMainWindow):
         # the calendar, the patients, the providers and My day take turns in the middle
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.calendar)
-        # a service that is down or refuses the clinic's credentials shows above the pages
-        self.alert_banner = AlertBanner(self)
-        self.alert_banner.details_requested.connect(self.show_health)
         middle = QWidget(self)
         middle.setObjectName("middle")
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.setSpacing(0)
-        middle_layout.addWidget(self.alert_banner)
         middle_layout.addWidget(self.pages, 1)
+        self._middle_layout = middle_layout
+        self._alert_banner: AlertBanner | None = None  # built with the health panel
         self.setCentralWidget(middle)
         self.alert_notifier: Any = None  # the tray's, created after the first paint
         self._patients_view: PatientsView | None = None
@@ -835,6 +833,19 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
+
+    @property
+    def alert_banner(self) -> AlertBanner:
+        """Above the pages: a service that is down or refuses the clinic's credentials. Built
+        on first use (the health panel's, after the first paint); hidden until an alert."""
+        if self._alert_banner is None:
+            from medbookings_desktop.ui.alerts import AlertBanner
+
+            banner = AlertBanner(self)
+            banner.details_requested.connect(self.show_health)
+            self._middle_layout.insertWidget(0, banner)
+            self._alert_banner = banner
+        return self._alert_banner
 
     @property
     def walk_ins(self) -> WalkInPanel:
