@@ -195,10 +195,12 @@ def lower_priority() -> None:
 # -- the window's side ---------------------------------------------------------------------------
 
 
-def child_command(interval: timedelta) -> list[str]:
-    """`medbookings sync --forever --supervised`: from a source checkout or installed package
-    through this Python, from a frozen build through its console program `medbookings`."""
-    args = ["sync", "--forever", "--supervised", "--interval", f"{interval.total_seconds():g}"]
+def child_command(interval: timedelta, actor: str | None = None) -> list[str]:
+    """`medbookings [--user NAME] sync --forever --supervised`: from a source checkout or an
+    installed package through this Python, from a frozen build through its console program
+    `medbookings`. The window's staff name, so the child opens the database as the same user."""
+    args = ["--user", actor] if actor else []
+    args += ["sync", "--forever", "--supervised", "--interval", f"{interval.total_seconds():g}"]
     if getattr(sys, "frozen", False):
         exe = Path(sys.executable)
         # on Windows the window may be "MedBookings Desktop.exe" (no console, no std handles)
@@ -224,6 +226,7 @@ class EngineProcess:
         interval: timedelta = timedelta(seconds=15),
         env: Mapping[str, str] | None = None,
         pauses: Sequence[float] = ERROR_PAUSES_S,
+        actor: str | None = None,
         command: Sequence[str] | None = None,
     ) -> None:
         self.database_url = database_url
@@ -231,7 +234,7 @@ class EngineProcess:
         self.interval = interval
         self.env = dict(os.environ if env is None else env)
         self.pauses = tuple(pauses) or ERROR_PAUSES_S
-        self.command = list(command) if command is not None else child_command(interval)
+        self.command = list(command) if command is not None else child_command(interval, actor)
         self.state = RunnerState.STOPPED
         self.totals = RunReport()
         self.passes = 0  # passes the engine finished since start(), over all its children

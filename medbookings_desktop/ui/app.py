@@ -293,7 +293,7 @@ def _start_engine(window: MainWindow, runtime: Any, db: Any) -> Any:
     signals = EngineSignals(window)
     signals.stateChanged.connect(window.set_engine_state)
     settings = runtime.settings
-    runner = EngineProcess(runtime.url, on_state=signals.relay)
+    runner = EngineProcess(runtime.url, on_state=signals.relay, actor=runtime.actor)
     window.engine_runner = runner
     # Needs attention's "Accept Google's change" uses the desk's calendar sync (built off the
     # UI thread: it reads the keyring)

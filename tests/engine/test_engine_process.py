@@ -175,8 +175,13 @@ def test_wake_runs_a_pass_now(
 ) -> None:
     real_clinic(sqlite_url)
     seen = Seen()
-    engine = _start(started, sqlite_url, _env(tmp_path, fakes), seen)
+    engine = _start(started, sqlite_url, _env(tmp_path, fakes), seen, actor="Front desk")
     seen.wait(lambda: seen.passes() >= 1)
+    # it opens the database as the window's staff user
+    argv = Path(f"/proc/{engine.pid}/cmdline").read_bytes().decode().split("\0")
+    assert argv[argv.index("--user") + 1] == "Front desk" and argv.index("--user") < argv.index(
+        "sync"
+    )
     before = seen.passes()
     engine.wake()  # nothing committed, the timer ten minutes away: only the word wakes it
     seen.wait(lambda: seen.passes() > before)
