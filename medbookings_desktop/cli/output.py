@@ -31,6 +31,12 @@ def location_json(loc: Location) -> dict[str, Any]:
         "postal_code": loc.postal_code,
         "country": loc.country,
         "phone": loc.phone,
+        # what Google Places filled in (empty when the address was typed)
+        "place_id": loc.place_id,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "website": loc.website,
+        "opening_hours": list(loc.opening_hours),
     }
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from medbookings_desktop.domain.clinic import Location
+from medbookings_desktop.services import setup
 from tests.helpers.clinic import SmallClinic
 from tests.integration.cli_support import Cli
 
@@ -38,8 +40,41 @@ def test_locations_list_json(cli: Cli, clinic: SmallClinic) -> None:
             "postal_code": "",
             "country": "GB",
             "phone": "",
+            "place_id": "",
+            "latitude": None,
+            "longitude": None,
+            "website": "",
+            "opening_hours": [],
         }
     ]
+
+
+def test_locations_list_json_carries_what_google_places_filled_in(
+    cli: Cli, clinic: SmallClinic
+) -> None:
+    hours = ("Monday: 8:00 AM – 6:00 PM", "Sunday: Closed")
+    saved = setup.save_location(
+        clinic.ctx,
+        Location(
+            name="Harley Street Practice",
+            zone="Europe/London",
+            address_line1="10 Harley Street",
+            city="London",
+            country="GB",
+            place_id="ChIJ-harley-street-clinic",
+            latitude=51.5186,
+            longitude=-0.1477,
+            website="https://harley.example.org/",
+            opening_hours=hours,
+        ),
+    )
+    result = cli("locations", "list", "--json")
+    assert result.code == 0, result.err
+    [found] = [loc for loc in result.json if loc["id"] == saved.id]
+    assert found["place_id"] == "ChIJ-harley-street-clinic"
+    assert (found["latitude"], found["longitude"]) == (51.5186, -0.1477)
+    assert found["website"] == "https://harley.example.org/"
+    assert found["opening_hours"] == list(hours)
 
 
 def test_providers_list_json(cli: Cli, clinic: SmallClinic) -> None:
