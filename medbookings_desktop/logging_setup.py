@@ -21,6 +21,9 @@ FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 FILE_HANDLER_NAME = "medbookings-file"
 CONSOLE_HANDLER_NAME = "medbookings-console"
 HELD_HANDLER_NAME = "medbookings-held"
+# vendors' loggers that write every request at INFO (the twilio package: its method, URL and
+# headers); their warnings and errors still reach the log
+CHATTY_VENDOR_LOGGERS = ("twilio.http_client",)
 # what a start holds before the file opens: far more than a start logs, a bound all the same
 HOLD_AT_MOST = 1000
 
@@ -111,6 +114,11 @@ def _held_records(logger: logging.Logger) -> list[logging.LogRecord]:
     return held
 
 
+def quiet_chatty_vendors() -> None:
+    for name in CHATTY_VENDOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _remove_our_handlers(logger: logging.Logger) -> None:
     for handler in list(logger.handlers):
         if handler.get_name() in (FILE_HANDLER_NAME, CONSOLE_HANDLER_NAME):
@@ -153,3 +161,4 @@ def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = 
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    quiet_chatty_vendors()

@@ -169,6 +169,7 @@ def log_to_parent(stream: IO[str]) -> None:
         CONSOLE_HANDLER_NAME,
         FILE_HANDLER_NAME,
         RedactPatientData,
+        quiet_chatty_vendors,
     )
 
     root = logging.getLogger()
@@ -181,6 +182,7 @@ def log_to_parent(stream: IO[str]) -> None:
     root.addHandler(relay)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    quiet_chatty_vendors()
 
 
 def lower_priority() -> None:

@@ -101,6 +101,19 @@ def test_holding_is_bounded(tmp_path: Path) -> None:
     assert lines[-1].endswith(f"line {HOLD_AT_MOST - 1}")
 
 
+def test_the_twilio_packages_request_dumps_stay_out_but_its_warnings_do_not(
+    tmp_path: Path,
+) -> None:
+    configure_logging(tmp_path)
+    twilio = logging.getLogger("twilio.http_client")
+    twilio.info("-- BEGIN Twilio API Request --")
+    twilio.warning("the connection was reset")
+    _flush()
+    text = (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "BEGIN Twilio API Request" not in text
+    assert "the connection was reset" in text
+
+
 def test_idempotent(tmp_path: Path) -> None:
     configure_logging(tmp_path)
     configure_logging(tmp_path)
