@@ -59,6 +59,8 @@ class SendGridChannel:
     ) -> None:
         from sendgrid import SendGridAPIClient  # type: ignore[import-untyped]
 
+        from medbookings_desktop.messaging.sendgrid_keepalive import keep_alive
+
         self.from_email = from_email
         self.from_name = from_name
         self.host = (host or DEFAULT_HOST).rstrip("/")
@@ -68,12 +70,17 @@ class SendGridChannel:
         self._client = SendGridAPIClient(api_key, host=self.host)
         # python_http_client hands its timeout to every client it builds down the URL path
         self._client.client.timeout = timeout
+        # one connection for every mail, not a handshake each (sendgrid_keepalive.py)
+        self._connection = keep_alive(self._client, self.host)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
     def warm_up(self) -> None:
         """Import the package's mail helpers now (the first `build` would): the engine does
-        this as it starts, so the import's pause does not fall mid-session. The package's
-        urllib transport opens a connection per call (no keep-alive), so there is none to
-        open ahead."""
+        this as it starts, so the import's pause does not fall mid-session. The connection
+        opens with the first mail."""
         self.build(OutgoingMessage("email", "warm-up@example.org", "reminder", "-", "-"))
 
     def build(self, msg: OutgoingMessage) -> dict[str, Any]:

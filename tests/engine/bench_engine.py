@@ -6,7 +6,9 @@
 - messages_per_s: per channel (email, sms, whatsapp), 300 due messages sent by `run_once`
   passes through the real `sendgrid` and `twilio` packages (claim, render, send, record);
   connections_per_channel: the TCP connections the fake saw for them (the twilio package keeps
-  one requests Session per channel instance; the sendgrid package's urllib opens one per call);
+  one requests Session per channel instance; the sendgrid package's requests go through one
+  kept connection, messaging/sendgrid_keepalive.py; a connection already open when the count
+  starts, as the twilio channels' is after their warm-up, is not counted);
 - ui_max_block_ms: the real main window (offscreen, in a child process) with the engine
   running as the window runs it, in a process of its own (sync/engine_process.py
   EngineProcess, which starts `medbookings sync --forever --supervised`): once it has started
