@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -160,21 +160,21 @@ class QuickReadUnitOfWork:
         pass
 
     def table(self, name: str, where: str = "", params: Sequence[Any] = ()) -> list[Any]:
-        """Rows of `name` as named tuples with SQLAlchemy's Python values, for rows.*."""
+        """Rows of `name` as tuples with named fields and SQLAlchemy's Python values, for rows.*."""
         shape, convert = self._columns(name)
         listed = ", ".join(f'"{c}"' for c in shape._fields)
         sql = f'SELECT {listed} FROM "{name}" {where}'
         out = []
         for raw in self.conn.execute(sql, [_bind(p) for p in params]):
             out.append(
-                shape._make(
+                shape(
                     v if f is None or v is None else f(v) for v, f in zip(raw, convert, strict=True)
                 )
             )
         return out
 
     def _columns(self, name: str) -> tuple[Any, tuple[Callable[[Any], Any] | None, ...]]:
-        """The table's row shape (a named tuple) and each column's conversion."""
+        """The table's row shape (a tuple with named fields) and each column's conversion."""
         found = self._types.get(name)
         if found is None:
             info = self.conn.execute(f'PRAGMA table_info("{name}")').fetchall()
@@ -183,9 +183,18 @@ class QuickReadUnitOfWork:
                 _minutes if (name, row[1]) in MINUTES else _BY_DECLARED_TYPE.get(str(row[2]))
                 for row in info
             )
-            shape = namedtuple(name, columns)  # type: ignore[misc]
+            shape = _row_type(name, columns)
             found = self._types[name] = (shape, convert)
         return found
+
+
+def _row_type(name: str, columns: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    """A tuple type whose fields read by name, as rows.* reads a SQLAlchemy Row (`_fields`,
+    attributes): what namedtuple makes, without compiling code for each table at start-up."""
+    namespace: dict[str, Any] = {"__slots__": (), "_fields": columns}
+    for i, column in enumerate(columns):
+        namespace[column] = property(itemgetter(i))
+    return type(name, (tuple,), namespace)
 
 
 def _minutes(value: int) -> timedelta:
