@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from medbookings_desktop.integrations.google_auth import GoogleConfig, refresh_token_key
 from medbookings_desktop.secrets import set_secret
+from medbookings_desktop.services import booking
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.repositories.calendars import CONNECTED, CalendarRepository
 from medbookings_desktop.sync.calendar_sync import CalendarSync, CalendarSyncConfig
@@ -24,6 +25,25 @@ from tests.helpers.memory_keyring import MemoryKeyring, memory_keyring
 
 CAL_A = "dr.mokoena.example.org_abc@group.calendar.google.com"
 CAL_B = "dr.berg.example.org_def@group.calendar.google.com"
+NINE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 in London
+
+
+def book(clinic: SmallClinic, start: datetime = NINE, *, video: bool = False) -> int:
+    assert clinic.dr_a.id and clinic.ada.id
+    service = clinic.video if video else clinic.consultation
+    assert service.id
+    outcome = booking.book(
+        clinic.ctx,
+        patient_id=clinic.ada.id,
+        provider_id=clinic.dr_a.id,
+        service_id=service.id,
+        start=start,
+        location_id=None if video else clinic.london.id,
+        online=video,
+    )
+    appt_id = outcome.appointment.id
+    assert appt_id is not None
+    return appt_id
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ row names a calendar, an event, a patient or an e-mail address."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -30,34 +30,23 @@ from medbookings_desktop.sync.calendar_sync import CalendarSync
 from tests.fakes.google_calendar_server import FakeGoogleCalendar
 from tests.fakes.google_places_server import API_KEY as PLACES_KEY
 from tests.fakes.google_places_server import FakePlaces
-from tests.google.conftest import CAL_A, CAL_B, Sleeps, connect, desk_sync, google_config
+from tests.google.conftest import (
+    CAL_A,
+    CAL_B,
+    NINE,
+    Sleeps,
+    book,
+    connect,
+    desk_sync,
+    google_config,
+)
 from tests.helpers.clinic import SmallClinic
 from tests.helpers.memory_keyring import MemoryKeyring
-
-NINE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 in London
 
 
 @pytest.fixture(autouse=True)
 def _no_leftover_calls() -> None:
     gcl.DEFAULT.take()  # calls other tests left in the shared buffer are not this clinic's
-
-
-def book(clinic: SmallClinic, start: datetime = NINE, *, video: bool = False) -> int:
-    assert clinic.dr_a.id and clinic.ada.id
-    service = clinic.video if video else clinic.consultation
-    assert service.id
-    outcome = booking.book(
-        clinic.ctx,
-        patient_id=clinic.ada.id,
-        provider_id=clinic.dr_a.id,
-        service_id=service.id,
-        start=start,
-        location_id=None if video else clinic.london.id,
-        online=video,
-    )
-    appt_id = outcome.appointment.id
-    assert appt_id is not None
-    return appt_id
 
 
 def log_rows(clinic: SmallClinic) -> list[Any]:

@@ -3,7 +3,7 @@ and 412 handled, Meet links stored and kept, errors per item."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from medbookings_desktop.services import booking
@@ -11,28 +11,8 @@ from medbookings_desktop.storage import tables as t
 from medbookings_desktop.sync import calendar_plan as plan
 from medbookings_desktop.sync.calendar_sync import CHANGED_IN_GOOGLE, CalendarSync
 from tests.fakes.google_calendar_server import FakeGoogleCalendar
-from tests.google.conftest import CAL_A, Sleeps, open_items, rows
+from tests.google.conftest import CAL_A, NINE, Sleeps, book, open_items, rows
 from tests.helpers.clinic import SmallClinic
-
-NINE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 in London
-
-
-def book(clinic: SmallClinic, start: datetime = NINE, *, video: bool = False) -> int:
-    assert clinic.dr_a.id and clinic.ada.id
-    service = clinic.video if video else clinic.consultation
-    assert service.id
-    outcome = booking.book(
-        clinic.ctx,
-        patient_id=clinic.ada.id,
-        provider_id=clinic.dr_a.id,
-        service_id=service.id,
-        start=start,
-        location_id=None if video else clinic.london.id,
-        online=video,
-    )
-    appt_id = outcome.appointment.id
-    assert appt_id is not None
-    return appt_id
 
 
 def calendar_rows(clinic: SmallClinic, appt_id: int) -> list[Any]:
