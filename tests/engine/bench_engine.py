@@ -55,8 +55,7 @@ from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.unit_of_work import SqlUnitOfWork
 from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
-from tests.engine.support import checkup_starts
-from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
+from tests.engine.support import checkup_starts, vendor_env
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.server import FakeVendor
 from tests.fakes.twilio_server import ACCOUNT_SID as TWILIO_SID
@@ -117,14 +116,7 @@ class Vendors:
 
     def env(self) -> dict[str, str]:
         return {
-            "MEDBOOKINGS_SENDGRID_API_URL": self.sendgrid.url,
-            "MEDBOOKINGS_SENDGRID_API_KEY": SENDGRID_KEY,
-            "MEDBOOKINGS_SENDGRID_FROM_EMAIL": "desk@example.org",
-            "MEDBOOKINGS_SENDGRID_FROM_NAME": "Riverside Clinic",
-            "MEDBOOKINGS_TWILIO_API_URL": self.twilio.url,
-            "MEDBOOKINGS_TWILIO_ACCOUNT_SID": TWILIO_SID,
-            "MEDBOOKINGS_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-            "MEDBOOKINGS_TWILIO_SMS_FROM": "+442079460999",
+            **vendor_env(self.sendgrid.url, self.twilio.url, sms_from="+442079460999"),
             "MEDBOOKINGS_TWILIO_WHATSAPP_FROM": "+442079460998",
             "MEDBOOKINGS_QUIET_HOURS": "off",
         }

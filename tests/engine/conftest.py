@@ -12,8 +12,7 @@ import pytest
 
 from medbookings_desktop.sync import config as cfg
 from medbookings_desktop.sync.engine import Engine, EngineConfig, load_messaging_config
-from tests.engine.support import real_time_clinic
-from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
+from tests.engine.support import real_time_clinic, vendor_env
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.server import Request, Response, _Failure
 from tests.fakes.twilio_server import ACCOUNT_SID as TWILIO_SID
@@ -75,16 +74,7 @@ class Fakes:
         self._twilio_seen = 0
 
     def env(self) -> dict[str, str]:
-        return {
-            "MEDBOOKINGS_SENDGRID_API_URL": self.sendgrid.url,
-            "MEDBOOKINGS_SENDGRID_API_KEY": SENDGRID_KEY,
-            "MEDBOOKINGS_SENDGRID_FROM_EMAIL": "desk@example.org",
-            "MEDBOOKINGS_SENDGRID_FROM_NAME": "Riverside Clinic",
-            "MEDBOOKINGS_TWILIO_API_URL": self.twilio.url,
-            "MEDBOOKINGS_TWILIO_ACCOUNT_SID": TWILIO_SID,
-            "MEDBOOKINGS_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-            "MEDBOOKINGS_TWILIO_SMS_FROM": SMS_FROM,
-        }
+        return vendor_env(self.sendgrid.url, self.twilio.url, sms_from=SMS_FROM)
 
     def emails(self) -> list[Email]:
         with self.sendgrid.lock:

@@ -14,6 +14,9 @@ from medbookings_desktop.domain.messages import OutboxItem
 from medbookings_desktop.services import booking
 from medbookings_desktop.storage import outbox_rows
 from medbookings_desktop.storage import tables as t
+from tests.fakes.sendgrid_server import API_KEY as SENDGRID_KEY
+from tests.fakes.twilio_server import ACCOUNT_SID as TWILIO_SID
+from tests.fakes.twilio_server import AUTH_TOKEN as TWILIO_TOKEN
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
 
 LONDON = ZoneInfo("Europe/London")
@@ -67,3 +70,17 @@ def table(engine: Engine, name: str) -> list[dict[str, Any]]:
     tab = t.metadata.tables[name]
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(tab).order_by(tab.c.id))]
+
+
+def vendor_env(sendgrid_url: str, twilio_url: str, *, sms_from: str) -> dict[str, str]:
+    """The MEDBOOKINGS_* variables that point an engine (or its child process) at the fakes."""
+    return {
+        "MEDBOOKINGS_SENDGRID_API_URL": sendgrid_url,
+        "MEDBOOKINGS_SENDGRID_API_KEY": SENDGRID_KEY,
+        "MEDBOOKINGS_SENDGRID_FROM_EMAIL": "desk@example.org",
+        "MEDBOOKINGS_SENDGRID_FROM_NAME": "Riverside Clinic",
+        "MEDBOOKINGS_TWILIO_API_URL": twilio_url,
+        "MEDBOOKINGS_TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "MEDBOOKINGS_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "MEDBOOKINGS_TWILIO_SMS_FROM": sms_from,
+    }
