@@ -464,14 +464,9 @@ class MessagingPage(QWidget):
         self.email_name_edit = self._line(self.tr("From name"), self.tr("Riverside Clinic"))
         self.sandbox_check = QCheckBox(self.tr("Sand&box mode"), self.email_box)
         self.sandbox_check.setAccessibleName(self.tr("SendGrid sandbox mode"))
-        self.template_edits: dict[str, QLineEdit] = {}
-        templates = QFormLayout()
-        for kind, untranslated in KINDS:
-            label = _tr(untranslated)
-            edit = self._line(self.tr("SendGrid template for {kind}").format(kind=label), "d-…")
-            self.template_edits[kind] = edit
-            templates.addRow(label + ":", self._checked(f"template:{kind}", edit, label))
-        self.templates_box = self._layout_box(templates)
+        self.template_edits, self.templates_box = self._per_kind(
+            "template", self.tr("SendGrid template for {kind}"), "d-…"
+        )
         self.templates_toggle = self._disclosure(
             self.tr("Show the SendGrid template ids"), self.templates_box
         )
@@ -540,14 +535,9 @@ class MessagingPage(QWidget):
         self.auth_token = SecretField(secrets.TWILIO_AUTH_TOKEN, self.tr("Twilio auth token"), self)
         self.sms_from_edit = self._line(self.tr("SMS sender number"), "+44 20 7946 0000")
         self.whatsapp_from_edit = self._line(self.tr("WhatsApp sender number"), "+44 20 7946 0000")
-        self.content_edits: dict[str, QLineEdit] = {}
-        contents = QFormLayout()
-        for kind, untranslated in KINDS:
-            label = _tr(untranslated)
-            edit = self._line(self.tr("WhatsApp template for {kind}").format(kind=label), "HX…")
-            self.content_edits[kind] = edit
-            contents.addRow(label + ":", self._checked(f"content:{kind}", edit, label))
-        self.contents_box = self._layout_box(contents)
+        self.content_edits, self.contents_box = self._per_kind(
+            "content", self.tr("WhatsApp template for {kind}"), "HX…"
+        )
         self.contents_toggle = self._disclosure(
             self.tr("Show the WhatsApp template SIDs"), self.contents_box
         )
@@ -732,6 +722,18 @@ class MessagingPage(QWidget):
         problem = ProblemLabel(title, self)
         self.problems[name] = problem
         return with_problem(widget, problem)
+
+    def _per_kind(
+        self, key: str, name: str, placeholder: str
+    ) -> tuple[dict[str, QLineEdit], QWidget]:
+        """An id field per message kind (problems under `key:kind`), in a box of their own."""
+        edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for kind, untranslated in KINDS:
+            label = _tr(untranslated)
+            edits[kind] = self._line(name.format(kind=label), placeholder)
+            form.addRow(label + ":", self._checked(f"{key}:{kind}", edits[kind], label))
+        return edits, self._layout_box(form)
 
     def _layout_box(self, layout: QHBoxLayout | QFormLayout) -> QWidget:
         box = QWidget(self)
