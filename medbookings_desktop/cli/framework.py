@@ -66,6 +66,7 @@ class Runtime:
     actor: str | None
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    _logging: bool = field(default=False, init=False, repr=False)  # the log file is open
 
     @classmethod
     def from_args(cls, args: Args) -> Runtime:
@@ -113,12 +114,12 @@ class Runtime:
 
     def start_logging(self) -> None:
         """The log file, opened once; what `hold_logging` kept goes into it first."""
-        if self.__dict__.get("_logging"):
+        if self._logging:
             return
         from medbookings_desktop.logging_setup import configure_logging
 
         configure_logging(self.settings.log_dir)
-        self.__dict__["_logging"] = True
+        self._logging = True
 
     def hold_logging(self) -> None:
         """Keep what is logged in memory until `start_logging` (the window's start)."""

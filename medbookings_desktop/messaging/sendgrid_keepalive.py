@@ -39,7 +39,6 @@ class KeptConnection:
         self._conn: http.client.HTTPConnection | None = None
         self._used_at = 0.0
         self._lock = threading.Lock()
-        self.opened = 0  # connections opened so far
 
     def close(self) -> None:
         with self._lock:
@@ -57,7 +56,6 @@ class KeptConnection:
             self._conn = None
 
     def _open(self, timeout: float | None) -> http.client.HTTPConnection:
-        self.opened += 1
         if self.https:
             return http.client.HTTPSConnection(
                 self.host, self.port, timeout=timeout, context=ssl.create_default_context()
@@ -94,7 +92,7 @@ class KeptConnection:
             if response.will_close:
                 self._drop()
             self._used_at = time.monotonic()
-        answer = _Answer(response.status, response.reason, response.headers, body)
+        answer = _Answer(response.status, response.headers, body)
         if response.status >= 400:
             raise urllib.error.HTTPError(
                 request.full_url, response.status, response.reason, response.headers, answer
@@ -117,10 +115,9 @@ def _still_open(conn: http.client.HTTPConnection) -> bool:
 class _Answer(io.BytesIO):
     """What python_http_client reads from urlopen's result: getcode(), read(), info()."""
 
-    def __init__(self, status: int, reason: str, headers: Any, body: bytes) -> None:
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
         super().__init__(body)
         self.status = status
-        self.reason = reason
         self.headers = headers
 
     def getcode(self) -> int:

@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from sqlalchemy import create_engine, text
 from medbookings_desktop import __version__
 from medbookings_desktop.bench_gui import time_first_paint
 from medbookings_desktop.storage import migrate
+from medbookings_desktop.sync.engine_process import EngineProcess
+from medbookings_desktop.sync.runner import RunnerState
 
 APP_ENV = "MEDBOOKINGS_FROZEN_APP"
 APP = os.environ.get(APP_ENV, "")
@@ -111,11 +114,6 @@ def test_the_windows_engine_runs_as_a_child_of_the_packaged_app(
 ) -> None:
     """The window starts its engine as `medbookings sync --forever --supervised` (what
     sync/engine_process.py runs from a frozen build): it reports its state and stops cleanly."""
-    import threading
-
-    from medbookings_desktop.sync.engine_process import EngineProcess
-    from medbookings_desktop.sync.runner import RunnerState
-
     told = threading.Event()
     states: list[RunnerState] = []
 
