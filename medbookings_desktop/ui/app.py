@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from medbookings_desktop.bootstrap import DeferredDatabase, default_actor
 from medbookings_desktop.services import setup
@@ -107,8 +107,9 @@ def run(runtime: Any) -> int:
     )
     if quick is not None:
         # a window closing before the engine opened: its waiting workers give up, so its
-        # close (which waits for them) does not wait for ever
-        _OnClose(window, quick.database.close)
+        # close (which waits for them) does not wait for ever (a signal: an event filter on
+        # the window would take every event of its start through Python)
+        window.closing.connect(quick.database.close)
         quick.show_first_day(window)
     window.show()
     try:
@@ -158,21 +159,6 @@ class QuickStart:
         finally:
             quick.close()
         window.model.show_first(first)
-
-
-class _OnClose(QObject):
-    """Calls `act` when `window` is about to close, before its own closeEvent runs."""
-
-    def __init__(self, window: QWidget, act: Callable[[], None]) -> None:
-        super().__init__(window)
-        self._act = act
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Overrides QObject.eventFilter: never swallows the event."""
-        if event.type() == QEvent.Type.Close:
-            self._act()
-        return False
 
 
 def _start_logging(runtime: Any) -> None:

@@ -73,10 +73,13 @@ class MainWindow(QMainWindow):
     `clinic` (read from the database when not given) sets the zone, the locale of dates and
     the title; `zone` overrides its zone.
 
-    `reschedule_requested(appointment_id)` asks for the booking dialog's reschedule mode.
+    `reschedule_requested(appointment_id)` asks for the booking dialog's reschedule mode;
+    `closing()` says the window is about to close, before it saves its layout and waits for
+    its workers.
     """
 
     reschedule_requested = Signal(int)
+    closing = Signal()
 
     def __init__(
         self,
@@ -1266,6 +1269,7 @@ class MainWindow(QMainWindow):
             self.filter_bar.set_colour_by(ColourBy(colour_by))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
         self._settings.setValue("main/geometry", self.saveGeometry())
         self._settings.setValue("main/state", self.saveState())
         self._settings.setValue("main/show_cancelled", self.cancelled_action.isChecked())
