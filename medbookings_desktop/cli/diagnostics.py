@@ -35,14 +35,14 @@ def report(rt: Runtime) -> dict[str, Any]:
     from medbookings_desktop import __version__
     from medbookings_desktop.bootstrap import context_for
     from medbookings_desktop.services import diagnostics
-    from medbookings_desktop.storage import migrate
+    from medbookings_desktop.storage import migrate, revisions
 
     ctx = None
     engine = None
     try:
         engine = rt.engine
         # read-only on a database whose schema this version knows; otherwise versions only
-        if migrate.stored_revision(engine) in migrate.known_revisions():
+        if migrate.stored_revision(engine) in revisions.known_revisions():
             ctx = context_for(engine, actor=rt.actor)
     except Exception:
         ctx = None

@@ -277,8 +277,8 @@ WINDOW_CORE_MODULES = (
     "medbookings_desktop.services.agenda",
     "medbookings_desktop.services.clinic_admin",
     "medbookings_desktop.services.setup",
-    "medbookings_desktop.storage.migrate",
     "medbookings_desktop.storage.quick_read",
+    "medbookings_desktop.storage.revisions",
 )
 # SQLAlchemy and the tables: before PySide6 too, unless an SQLite file lets the window paint
 # its first day without them (ui/app.py quick_start); they then load once it is painted

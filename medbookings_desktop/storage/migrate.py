@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medbookings_desktop.storage.revisions import MIGRATIONS_DIR, known_revisions
+
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -15,22 +17,9 @@ if TYPE_CHECKING:
 
 # SQLAlchemy is imported where used: the desk's quick start checks the schema without it
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-VERSIONS_DIR = MIGRATIONS_DIR / "versions"
-
 
 class DatabaseTooNew(Exception):
     """The database was written by a newer MedBookings than this one."""
-
-
-def known_revisions() -> list[str]:
-    """Revision ids from the migration files' names (`0004_walk_in_queue.py` is 0004), in order.
-
-    Opening a database that is already up to date then needs no Alembic import, which costs
-    a tenth of a second of every start; a test checks this agrees with Alembic's own view.
-    """
-    names = (p.name for p in VERSIONS_DIR.glob("[0-9]*_*.py"))
-    return sorted(name.split("_", 1)[0] for name in names)
 
 
 def stored_revision(engine: Engine) -> str | None:

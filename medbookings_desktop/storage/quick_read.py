@@ -57,15 +57,19 @@ def stored_revision(path: Path) -> str | None:
     """The schema version the file records (None: no schema yet)."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     try:
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).fetchone()
-        if found is None:
-            return None
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return None if row is None else str(row[0])
+        return _revision(conn)
     finally:
         conn.close()
+
+
+def _revision(conn: sqlite3.Connection) -> str | None:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
+    if found is None:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _instant(value: str) -> datetime:
@@ -108,6 +112,13 @@ class QuickReader:
         if self.conn is None:
             self.conn = _connect(self.path)
         return QuickReadUnitOfWork(self.path, reader=self)
+
+    def revision(self) -> str | None:
+        """`stored_revision` on the reader's connection: the file's schema is then read once
+        for the check and the reads after it."""
+        if self.conn is None:
+            self.conn = _connect(self.path)
+        return _revision(self.conn)
 
     def close(self) -> None:
         if self.conn is not None:

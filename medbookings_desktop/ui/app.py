@@ -175,22 +175,24 @@ def _no_writes() -> Any:
 
 def quick_start(runtime: Any) -> QuickStart | None:
     """A QuickStart when runtime's database allows one, else None (the usual start)."""
-    from medbookings_desktop.storage.migrate import known_revisions
-    from medbookings_desktop.storage.quick_read import sqlite_file, stored_revision
+    from medbookings_desktop.storage.quick_read import sqlite_file
+    from medbookings_desktop.storage.revisions import known_revisions
 
     url = runtime.url
     path = sqlite_file(url)
     if path is None or not path.is_file():
         return None
+    reader = QuickReader(path)
     try:
-        if stored_revision(path) != known_revisions()[-1]:
+        if reader.revision() != known_revisions()[-1]:
+            reader.close()
             return None  # new, or older: the usual start upgrades it (after a backup)
-        reader = QuickReader(path)
         with reader() as uow:
             user = uow.staff.by_name(runtime.actor or default_actor())
             ready = uow.settings.is_set_up() or bool(uow.providers.list())
             clinic = uow.settings.clinic()
     except Exception:
+        reader.close()
         log.warning("no quick start: the database file could not be read", exc_info=True)
         return None
     if user is None or not ready:

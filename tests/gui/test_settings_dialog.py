@@ -25,7 +25,7 @@ from medbookings_desktop.settings import (
     DeskSettings,
     load_settings,
 )
-from medbookings_desktop.storage import migrate
+from medbookings_desktop.storage import revisions
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from medbookings_desktop.ui.settings_dialog import SettingsDialog
@@ -432,7 +432,7 @@ def test_a_newer_database_is_reported_and_left_untouched(
 def test_an_older_database_is_said_to_be_upgraded_and_a_missing_file_created(
     settings_setup: Setup, qtbot: QtBot, sqlite_template: Path, tmp_path: Path
 ) -> None:
-    first = migrate.known_revisions()[0]
+    first = revisions.known_revisions()[0]
     older = _stamped_copy(sqlite_template, tmp_path / "older.sqlite3", first)
     before = _sha(older)
     page = settings_setup.dialog.database_page

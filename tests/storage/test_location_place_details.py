@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, select, text
 from medbookings_desktop.domain.clinic import Location
 from medbookings_desktop.domain.errors import InvalidInput
 from medbookings_desktop.services import clinic_admin, setup
-from medbookings_desktop.storage import migrate
+from medbookings_desktop.storage import migrate, revisions
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from tests.conftest import drop_postgres_database, fresh_postgres_database
@@ -205,9 +205,9 @@ def test_downgrade_to_0006_drops_the_columns_and_keeps_the_row(engine_at_0006: E
 
 
 def test_the_new_head_is_known_without_alembic() -> None:
-    revisions = migrate.known_revisions()
-    assert "0007" in revisions
-    assert revisions.index("0007") == revisions.index("0006") + 1
+    known = revisions.known_revisions()
+    assert "0007" in known
+    assert known.index("0007") == known.index("0006") + 1
 
 
 def test_a_setup_file_location_phone_is_read_in_the_clinics_region(clinic: SmallClinic) -> None:

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
-from medbookings_desktop.storage import migrate
+from medbookings_desktop.storage import migrate, revisions
 from medbookings_desktop.storage import tables as t
 from medbookings_desktop.storage.engine import create_db_engine
 from tests.conftest import drop_postgres_database, fresh_postgres_database
@@ -234,8 +234,8 @@ def test_command_line_reports_a_newer_database_plainly(
 
 def test_revisions_read_from_file_names_agree_with_alembic() -> None:
     walked = [rev.revision for rev in migrate.script_directory().walk_revisions()]
-    assert migrate.known_revisions() == sorted(walked)
-    assert migrate.known_revisions()[-1] == migrate.head_revision()
+    assert revisions.known_revisions() == sorted(walked)
+    assert revisions.known_revisions()[-1] == migrate.head_revision()
 
 
 def test_stored_revision_reads_what_alembic_records(empty_engine: Engine) -> None:

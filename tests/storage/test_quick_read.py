@@ -8,8 +8,9 @@ from pathlib import Path
 from medbookings_desktop.domain.clinic import BusyBlock, ExtraHours, Location, Provider, TimeOff
 from medbookings_desktop.services import booking, setup
 from medbookings_desktop.services.context import Context
-from medbookings_desktop.storage import migrate
+from medbookings_desktop.storage import revisions
 from medbookings_desktop.storage.quick_read import (
+    QuickReader,
     QuickReadUnitOfWork,
     sqlite_file,
     stored_revision,
@@ -128,7 +129,12 @@ def test_the_schema_version_and_the_file_are_read_without_sqlalchemy(
 ) -> None:
     path = sqlite_file(sqlite_url)
     assert path is not None
-    assert stored_revision(path) == migrate.known_revisions()[-1]
+    assert stored_revision(path) == revisions.known_revisions()[-1]
+    reader = QuickReader(path)  # the quick start's check, on the connection it reads with
+    try:
+        assert reader.revision() == revisions.known_revisions()[-1]
+    finally:
+        reader.close()
     empty = tmp_path / "empty.sqlite3"
     empty.touch()
     assert stored_revision(empty) is None

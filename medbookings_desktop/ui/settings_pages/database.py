@@ -33,7 +33,7 @@ from medbookings_desktop.settings import (
     split_database_password,
     sqlite_url,
 )
-from medbookings_desktop.storage import migrate
+from medbookings_desktop.storage import migrate, revisions
 from medbookings_desktop.storage.engine import create_db_engine, is_sqlite, sqlite_path
 from medbookings_desktop.ui.settings_pages.common import ProblemLabel, click_on, guarded
 from medbookings_desktop.ui.tasks import TaskRunner
@@ -91,7 +91,7 @@ def probe_database(url: str) -> Probe:
     Changes nothing: an SQLite file is opened read-only, a server is only read from.
     Runs on a worker thread (a server may take seconds to answer).
     """
-    head = migrate.known_revisions()[-1]
+    head = revisions.known_revisions()[-1]
     try:
         if is_sqlite(url):
             path = sqlite_path(url)
@@ -116,7 +116,7 @@ def probe_database(url: str) -> Probe:
         return Probe(Verdict.EMPTY, head=head)
     if revision == head:
         return Probe(Verdict.CURRENT, revision, head)
-    if revision in migrate.known_revisions():
+    if revision in revisions.known_revisions():
         return Probe(Verdict.OLDER, revision, head)
     return Probe(Verdict.TOO_NEW, revision, head)
 
