@@ -10,15 +10,15 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from medbookings_desktop.domain.appointments import Appointment
-from medbookings_desktop.domain.availability import (
+from medbookings_desktop.domain.clinic import Break, ExtraHours, Location, Provider, WorkingHours
+from medbookings_desktop.domain.intervals import Interval, normalize
+from medbookings_desktop.domain.wall_clock import (
     DatedWallClock,
     WallClockRule,
     expand_dated,
     expand_rules,
     resolve_wall_time,
 )
-from medbookings_desktop.domain.clinic import Break, ExtraHours, Location, Provider, WorkingHours
-from medbookings_desktop.domain.intervals import Interval, normalize
 from medbookings_desktop.services import calendars
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.services.ports import DaySpan

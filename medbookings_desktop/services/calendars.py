@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from medbookings_desktop.domain.availability import (
+from medbookings_desktop.domain.clinic import Break, Location, Provider, WorkingHours
+from medbookings_desktop.domain.intervals import Interval, normalize
+from medbookings_desktop.domain.wall_clock import (
     DatedWallClock,
-    ProviderCalendar,
     WallClockRule,
     expand_dated,
     expand_rules,
 )
-from medbookings_desktop.domain.clinic import Break, Location, Provider, WorkingHours
-from medbookings_desktop.domain.intervals import Interval, normalize
 from medbookings_desktop.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from medbookings_desktop.domain.availability import ProviderCalendar
 
 ONE_DAY = timedelta(days=1)
 
@@ -156,6 +158,9 @@ class CalendarSource:
         exclude_appointment: int | None = None,
     ) -> list[ProviderCalendar]:
         """One calendar per seat, keyed by the seat's index (the engine's `provider_id`)."""
+        # the slot engine loads with the first search; the calendar's start needs only hours
+        from medbookings_desktop.domain.availability import ProviderCalendar
+
         pids = sorted({s.provider_id for s in seats})
         blocked: dict[int, list[Interval]] = defaultdict(list)
         for off in self.uow.schedule.time_off(pids, start - ONE_DAY, end + ONE_DAY):

@@ -38,7 +38,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolTip, QWidget
 
 from medbookings_desktop.domain.appointments import Status
-from medbookings_desktop.domain.availability import resolve_wall_time
+from medbookings_desktop.domain.wall_clock import resolve_wall_time
 from medbookings_desktop.services.agenda import AgendaLine, Block
 from medbookings_desktop.ui.day_model import CalendarModel, appointments_text, status_word
 

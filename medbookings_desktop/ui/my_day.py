@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 )
 
 from medbookings_desktop.domain.appointments import Status
-from medbookings_desktop.domain.availability import resolve_wall_time
 from medbookings_desktop.domain.clinic import ClinicSettings
+from medbookings_desktop.domain.wall_clock import resolve_wall_time
 from medbookings_desktop.services import agenda, clinic_admin, patients, setup
 from medbookings_desktop.services.context import Context
 from medbookings_desktop.ui.day_model import status_word

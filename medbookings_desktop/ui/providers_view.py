@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medbookings_desktop.domain.availability import resolve_wall_time
 from medbookings_desktop.domain.clinic import (
     ClinicSettings,
     ExtraHours,
@@ -57,6 +56,7 @@ from medbookings_desktop.domain.clinic import (
     TimeOff,
 )
 from medbookings_desktop.domain.errors import DomainError
+from medbookings_desktop.domain.wall_clock import resolve_wall_time
 from medbookings_desktop.integrations.google_auth import (
     DISCONNECTED,
     NEEDS_RECONNECT,

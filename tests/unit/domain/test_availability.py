@@ -8,22 +8,24 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from medbookings_desktop.domain.availability import (
-    DatedWallClock,
     ProviderCalendar,
     Slot,
     SlotRequest,
-    WallClockRule,
-    expand_dated,
-    expand_rules,
     find_slots,
     free_intervals,
     iter_provider_slots,
     next_slot,
     provider_slots,
+)
+from medbookings_desktop.domain.intervals import Interval
+from medbookings_desktop.domain.wall_clock import (
+    DatedWallClock,
+    WallClockRule,
+    expand_dated,
+    expand_rules,
     resolve_wall_time,
     zone_for,
 )
-from medbookings_desktop.domain.intervals import Interval
 
 LONDON = "Europe/London"  # UTC+1 (BST) in May 2026
 MONDAY = date(2026, 5, 4)

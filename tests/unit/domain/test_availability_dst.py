@@ -12,17 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from medbookings_desktop.domain.availability import (
-    DatedWallClock,
     ProviderCalendar,
     Slot,
     SlotRequest,
+    provider_slots,
+)
+from medbookings_desktop.domain.intervals import Interval
+from medbookings_desktop.domain.wall_clock import (
+    DatedWallClock,
     WallClockRule,
     expand_dated,
     expand_rules,
-    provider_slots,
     resolve_wall_time,
 )
-from medbookings_desktop.domain.intervals import Interval
 
 NY = "America/New_York"
 LONDON = "Europe/London"

@@ -23,12 +23,9 @@ from medbookings_desktop.domain.availability import (
     ProviderCalendar,
     Slot,
     SlotRequest,
-    WallClockRule,
-    expand_rules,
     find_slots,
     free_intervals,
     provider_slots,
-    resolve_wall_time,
 )
 from medbookings_desktop.domain.intervals import (
     Interval,
@@ -37,6 +34,11 @@ from medbookings_desktop.domain.intervals import (
     normalize,
     subtract,
     total_duration,
+)
+from medbookings_desktop.domain.wall_clock import (
+    WallClockRule,
+    expand_rules,
+    resolve_wall_time,
 )
 
 MIN = timedelta(minutes=1)
