@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # its first day before they load (see DeferredDatabase and storage/quick_read.py)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # an open database and its services: compared by identity
 class App:
     engine: Engine
     ctx: Context

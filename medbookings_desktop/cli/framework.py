@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, cast
 
 from medbookings_desktop.domain.errors import DomainError, InvalidInput, NotFound, Refused
 
@@ -44,8 +44,8 @@ COMMAND_MODULES = (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Command:
+# a NamedTuple: a tenth of a frozen dataclass's cost to define, on every start
+class Command(NamedTuple):
     path: tuple[str, ...]
     help: str
     handler: Callable[[argparse.Namespace, Runtime], int]
@@ -58,7 +58,7 @@ class CliError(Exception):
         self.code = code
 
 
-@dataclass
+@dataclass(eq=False)  # one per process: compared by identity
 class Runtime:
     """What a handler needs: settings, the database (opened on first use) and the output."""
 
