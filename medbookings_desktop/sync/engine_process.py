@@ -33,7 +33,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from medbookings_desktop.sync.engine import RunReport
-from medbookings_desktop.sync.runner import ERROR_PAUSES_S, RunnerState, StateCallback
+from medbookings_desktop.sync.runner import (
+    ERROR_PAUSES_S,
+    RunnerState,
+    StateCallback,
+    StateReports,
+)
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +216,7 @@ def child_command(interval: timedelta, actor: str | None = None) -> list[str]:
     return [sys.executable, "-m", "medbookings_desktop", *args]
 
 
-class EngineProcess:
+class EngineProcess(StateReports):
     """Runs the desk's engine as a child process and supervises it, with the surface of
     `Runner` that the window uses: start, wake, reconfigure, stop, running, state, passes,
     totals, and `on_state(state, report)`, called on a thread of this object's.
@@ -231,13 +236,12 @@ class EngineProcess:
         actor: str | None = None,
         command: Sequence[str] | None = None,
     ) -> None:
+        super().__init__(on_state)
         self.database_url = database_url
-        self.on_state = on_state
         self.interval = interval
         self.env = dict(os.environ if env is None else env)
         self.pauses = tuple(pauses) or ERROR_PAUSES_S
         self.command = list(command) if command is not None else child_command(interval, actor)
-        self.state = RunnerState.STOPPED
         self.totals = RunReport()
         self.passes = 0  # passes the engine finished since start(), over all its children
         self.starts = 0  # children started
@@ -294,15 +298,6 @@ class EngineProcess:
         return child.pid if child is not None and child.poll() is None else None
 
     # the supervising thread -----------------------------------------------------------------
-
-    def _set(self, state: RunnerState, report: RunReport | None = None) -> None:
-        changed = state != self.state
-        self.state = state
-        if self.on_state is not None and (changed or report is not None):
-            try:
-                self.on_state(state, report)
-            except Exception:
-                log.exception("the engine's state callback failed")
 
     def _send(self, word: str) -> None:
         with self._lock:

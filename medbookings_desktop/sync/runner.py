@@ -114,7 +114,25 @@ class ChangeWaker:
                 self.stop.wait(5)
 
 
-class Runner:
+class StateReports:
+    """A runner's state, told to `on_state(state, report)` when it changes or a pass reports:
+    the Runner below and sync/engine_process.py's EngineProcess share it."""
+
+    def __init__(self, on_state: StateCallback | None) -> None:
+        self.on_state = on_state
+        self.state = RunnerState.STOPPED
+
+    def _set(self, state: RunnerState, report: RunReport | None = None) -> None:
+        changed = state != self.state
+        self.state = state
+        if self.on_state is not None and (changed or report is not None):
+            try:
+                self.on_state(state, report)
+            except Exception:
+                log.exception("the engine's state callback failed")
+
+
+class Runner(StateReports):
     """Drives one Engine on a thread of its own.
 
     Give it the Engine, or a function that builds one: then the building (reading the
@@ -136,25 +154,15 @@ class Runner:
             self.engine = engine
         else:
             self._factory = engine
+        super().__init__(on_state)
         self.interval = interval
-        self.on_state = on_state
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._rebuild = threading.Event()
         self._thread: threading.Thread | None = None
         self._waker = ChangeWaker(database_url, self._wake, self._stop) if database_url else None
-        self.state = RunnerState.STOPPED
         self.totals = RunReport()
         self.passes = 0
-
-    def _set(self, state: RunnerState, report: RunReport | None = None) -> None:
-        changed = state != self.state
-        self.state = state
-        if self.on_state is not None and (changed or report is not None):
-            try:
-                self.on_state(state, report)
-            except Exception:
-                log.exception("the engine's state callback failed")
 
     def start(self) -> None:
         if self._thread is not None:
