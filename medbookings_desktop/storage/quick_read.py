@@ -109,16 +109,18 @@ class QuickReader:
         self.types: dict[str, tuple[Any, tuple[Callable[[Any], Any] | None, ...]]] = {}
 
     def __call__(self) -> QuickReadUnitOfWork:
-        if self.conn is None:
-            self.conn = _connect(self.path)
+        self._connection()
         return QuickReadUnitOfWork(self.path, reader=self)
 
     def revision(self) -> str | None:
         """`stored_revision` on the reader's connection: the file's schema is then read once
         for the check and the reads after it."""
+        return _revision(self._connection())
+
+    def _connection(self) -> sqlite3.Connection:
         if self.conn is None:
             self.conn = _connect(self.path)
-        return _revision(self.conn)
+        return self.conn
 
     def close(self) -> None:
         if self.conn is not None:
