@@ -181,3 +181,36 @@ def test_a_current_sqlite_file_paints_its_first_day_before_the_engine_opens(
     assert seen["deferred"] is True
     assert seen["first"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]
     assert seen["providers"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]
+
+
+def test_closing_a_quick_start_window_closes_its_database_with_it(
+    sqlite_url: str, clock: Clock, qtbot: QtBot
+) -> None:
+    from medbookings_desktop.bootstrap import DeferredDatabase, context_for
+
+    small = build_small_clinic(sqlite_url, clock)
+    context_for(small.engine, actor="desk")
+    small.engine.dispose()
+    seen: dict[str, object] = {}
+
+    def look() -> None:
+        shown = [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        if not shown:
+            QTimer.singleShot(10, look)
+            return
+        database = getattr(shown[0]._ctx.read, "__self__", None)
+        assert isinstance(database, DeferredDatabase)
+        shown[0].close()
+        # closed by the window's closing signal, not later by run()'s own clean-up: workers
+        # still waiting for the engine give up instead of holding the close
+        seen["closed"] = database._closed
+
+    QTimer.singleShot(0, look)
+    runtime = Runtime(database_url=sqlite_url, actor="desk")
+    try:
+        assert app.run(runtime) == 0
+    finally:
+        runtime.close()
+    assert seen["closed"] is True
