@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)  # an open database and its services: compared by identity
 class App:
+    """The open database's engine, the services' context over it, and any upgrade made."""
+
     engine: Engine
     ctx: Context
     upgraded: migrate.UpgradeResult | None

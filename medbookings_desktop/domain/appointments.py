@@ -47,6 +47,8 @@ class Source(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
+    """A booking of one patient with one provider for one service, from start to end (aware)."""
+
     patient_id: int
     provider_id: int
     service_id: int

@@ -56,6 +56,8 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StaffUser:
+    """Someone who signs in at a desk, and what their role lets them do."""
+
     name: str
     role: Role = Role.RECEPTIONIST
     id: int | None = None
@@ -231,6 +233,8 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Room:
+    """A room at one location that appointments can be booked into."""
+
     name: str
     location_id: int
     id: int | None = None
@@ -266,6 +270,8 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class Provider:
+    """A clinician patients book: where they work, what they offer, their calendar colour."""
+
     name: str
     title: str = ""
     colour: str = "#1a7f5a"

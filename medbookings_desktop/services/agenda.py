@@ -26,6 +26,8 @@ from medbookings_desktop.services.ports import DaySpan
 
 @dataclass(frozen=True, slots=True)
 class AgendaLine:
+    """An appointment with the names a calendar shows for it, and the zone to show it in."""
+
     appointment: Appointment
     patient_name: str
     provider_name: str

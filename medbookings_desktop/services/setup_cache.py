@@ -31,6 +31,8 @@ MEMO_LIMIT = 100_000
 
 @dataclass(frozen=True, eq=False)
 class SetupSnapshot:
+    """The clinic's setup as read at one version, with what was worked out from it."""
+
     version: Any
     settings: ClinicSettings
     locations: Sequence[Location]

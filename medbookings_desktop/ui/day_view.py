@@ -15,7 +15,6 @@ would land, snapped to the clinic's slot grid, and the drop asks for the move wi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
@@ -68,8 +67,9 @@ class Shade(NamedTuple):
     label: str
 
 
-@dataclass
-class _Drag:
+class _Drag(NamedTuple):
+    """A tile being dragged: replaced as the pointer moves (a record, built on the first drag)."""
+
     appointment_id: int
     line: AgendaLine
     from_column: int
@@ -604,12 +604,12 @@ class DayView(QAbstractItemView):
             self._update_drag(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        drag, self._press = self._drag, None
-        if drag is None:
+        self._press = None
+        if self._drag is None:
             super().mouseReleaseEvent(event)
             return
         self._update_drag(event.position().toPoint())
-        self._drag = None
+        drag, self._drag = self._drag, None
         self._edge_scroll.stop()
         self.viewport().update()
         model = self.day_model()
@@ -659,8 +659,8 @@ class DayView(QAbstractItemView):
         latest = 24 * 60 - max(grid, int(length.total_seconds() // 60))
         snapped = max(0, min(snapped, latest))
         wall = time(snapped // 60, snapped % 60)
-        drag.column = column
-        drag.start = resolve_wall_time(on, wall, model.zone).astimezone(model.zone)
+        start = resolve_wall_time(on, wall, model.zone).astimezone(model.zone)
+        self._drag = drag._replace(column=column, start=start)
         self.viewport().update()
 
     # -- hours ------------------------------------------------------------------------------------
