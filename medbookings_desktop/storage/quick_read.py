@@ -106,7 +106,7 @@ class QuickReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn: sqlite3.Connection | None = None
-        self.types: dict[str, tuple[Any, tuple[Callable[[Any], Any] | None, ...]]] = {}
+        self.types: dict[str, tuple[Any, tuple[tuple[int, Callable[[Any], Any]], ...]]] = {}
 
     def __call__(self) -> QuickReadUnitOfWork:
         self._connection()
@@ -179,23 +179,26 @@ class QuickReadUnitOfWork:
         sql = f'SELECT {listed} FROM "{name}" {where}'
         out = []
         for raw in self.conn.execute(sql, [_bind(p) for p in params]):
-            out.append(
-                shape(
-                    v if f is None or v is None else f(v) for v, f in zip(raw, convert, strict=True)
-                )
-            )
+            # only the columns that have a conversion are visited (most hold plain values)
+            values = list(raw)
+            for i, f in convert:
+                if values[i] is not None:
+                    values[i] = f(values[i])
+            out.append(shape(values))
         return out
 
-    def _columns(self, name: str) -> tuple[Any, tuple[Callable[[Any], Any] | None, ...]]:
-        """The table's row shape (a tuple with named fields) and each column's conversion."""
+    def _columns(self, name: str) -> tuple[Any, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+        """The table's row shape (a tuple with named fields) and its columns' conversions, by
+        position (a column stored as SQLAlchemy stores it but read as another Python type)."""
         found = self._types.get(name)
         if found is None:
             info = self.conn.execute(f'PRAGMA table_info("{name}")').fetchall()
             columns = tuple(str(row[1]) for row in info)
-            convert = tuple(
+            readers = (
                 _minutes if (name, row[1]) in MINUTES else _BY_DECLARED_TYPE.get(str(row[2]))
                 for row in info
             )
+            convert = tuple((i, f) for i, f in enumerate(readers) if f is not None)
             shape = _row_type(name, columns)
             found = self._types[name] = (shape, convert)
         return found
