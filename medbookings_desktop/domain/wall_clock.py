@@ -38,6 +38,7 @@ __all__ = [
     "WallClockRule",
     "expand_dated",
     "expand_rules",
+    "occurs_between",
     "resolve_wall_time",
     "zone_for",
 ]
@@ -155,6 +156,12 @@ def _expand_span(day: date, start: time, end: time, zone: ZoneInfo) -> Interval:
         finish = resolve_wall_time(day, end, zone, is_end=True)
     # A span whose both ends fall in one gap resolves to the same instant: keep it empty.
     return Interval(begin, max(begin, finish))
+
+
+def occurs_between(weekday: int, first_day: date, last_day: date) -> bool:
+    """Whether a local date in [first_day, last_day] falls on `weekday` (0 = Monday): a
+    weekly rule for no such date need not be built (a day's window skips most of a week)."""
+    return first_day + timedelta(days=(weekday - first_day.weekday()) % 7) <= last_day
 
 
 def expand_rules(rules: Iterable[WallClockRule], first_day: date, last_day: date) -> list[Interval]:

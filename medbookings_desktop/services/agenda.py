@@ -17,6 +17,7 @@ from medbookings_desktop.domain.wall_clock import (
     WallClockRule,
     expand_dated,
     expand_rules,
+    occurs_between,
     resolve_wall_time,
 )
 from medbookings_desktop.services import calendars
@@ -241,6 +242,7 @@ def _weekly(
     out_breaks = [
         Block(iv.start, iv.end, b.label)
         for b in breaks
+        if occurs_between(b.weekday, lo, hi)
         for iv in expand_rules(
             [WallClockRule(b.weekday, b.start, b.end, zones[b.location_id])], lo, hi
         )

@@ -15,6 +15,7 @@ from medbookings_desktop.domain.wall_clock import (
     WallClockRule,
     expand_dated,
     expand_rules,
+    occurs_between,
 )
 from medbookings_desktop.services.ports import UnitOfWork
 
@@ -45,7 +46,7 @@ def _expand_hours(
     for h in hours:
         lo = max(first, h.valid_from) if h.valid_from else first
         hi = min(last, h.valid_until) if h.valid_until else last
-        if lo <= hi:
+        if lo <= hi and occurs_between(h.weekday, lo, hi):
             out += expand_rules([WallClockRule(h.weekday, h.start, h.end, zone)], lo, hi)
     return out
 
