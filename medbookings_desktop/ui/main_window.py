@@ -181,7 +181,9 @@ class MainWindow(QMainWindow):
         *,
         tip: str = "",
     ) -> QAction:
-        action = QAction(text, self)
+        # by keyword: a positional (text, parent) is also tried against the (icon, text)
+        # overload, which builds QIcon's enums (a millisecond of every start)
+        action = QAction(text=text, parent=self)
         action.setShortcut(QKeySequence(shortcut))
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip or text.replace('&', '')} ({keys})")
@@ -194,7 +196,7 @@ class MainWindow(QMainWindow):
             self.tr("&Previous day"), "Alt+Left", lambda: self.step(-1)
         )
         self.next_action = self._action(self.tr("&Next day"), "Alt+Right", lambda: self.step(1))
-        self.cancelled_action = QAction(self.tr("Show &cancelled"), self)
+        self.cancelled_action = QAction(text=self.tr("Show &cancelled"), parent=self)
         self.cancelled_action.setCheckable(True)
         self.cancelled_action.setToolTip(self.tr("Show cancelled appointments, faded"))
         self.cancelled_action.toggled.connect(self.model.set_show_cancelled)
