@@ -78,6 +78,18 @@ class _Drag(NamedTuple):
     start: datetime | None = None  # the snapped target, clinic zone
 
 
+def _fill(painter: QPainter, rect: QRect, fill: QColor | QBrush) -> None:
+    """What painter.fillRect(rect, fill) paints, the same pixels: PySide also tries fillRect's
+    (rect, gradient preset) overload for a colour or a brush, which builds QGradient's enums
+    (a millisecond of the first paint). The painter's pen and brush are left as they were."""
+    pen, brush = painter.pen(), painter.brush()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(fill)
+    painter.drawRect(rect)
+    painter.setPen(pen)
+    painter.setBrush(brush)
+
+
 class DayView(QAbstractItemView):
     """A QAbstractItemView over a CalendarModel: columns on a quarter-hour grid."""
 
@@ -761,7 +773,7 @@ class DayView(QAbstractItemView):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         pal = self.palette()
-        painter.fillRect(self.viewport().rect(), pal.color(QPalette.ColorRole.Base))
+        _fill(painter, self.viewport().rect(), pal.color(QPalette.ColorRole.Base))
         model = self.day_model()
         if model is not None and model.columnCount() == 0 and model.day != date.min:
             self._paint_empty(painter)
@@ -822,17 +834,17 @@ class DayView(QAbstractItemView):
                 if not r.intersects(clip):
                     continue
                 if shade.kind == "outside":
-                    painter.fillRect(r, outside)
+                    _fill(painter, r, outside)
                     continue
                 r = r.adjusted(1, 0, 0, 0)  # the column's border stays drawn
                 if shade.kind == "time_off":
-                    painter.fillRect(r, off)
+                    _fill(painter, r, off)
                 elif shade.kind == "break":
-                    painter.fillRect(r, _blend(mid, base, 0.15))
-                    painter.fillRect(r, QBrush(hatch, Qt.BrushStyle.BDiagPattern))
+                    _fill(painter, r, _blend(mid, base, 0.15))
+                    _fill(painter, r, QBrush(hatch, Qt.BrushStyle.BDiagPattern))
                 else:
-                    painter.fillRect(r, busy)
-                    painter.fillRect(r, QBrush(busy_hatch, Qt.BrushStyle.FDiagPattern))
+                    _fill(painter, r, busy)
+                    _fill(painter, r, QBrush(busy_hatch, Qt.BrushStyle.FDiagPattern))
                     edge = QColor(BUSY_COLOUR)
                     painter.setPen(QPen(edge, 1, Qt.PenStyle.DashLine))
                     painter.drawRect(r.adjusted(2, 0, -3, -1))
@@ -845,7 +857,8 @@ class DayView(QAbstractItemView):
                     )
                     back = QColor(base)
                     back.setAlphaF(0.85)
-                    painter.fillRect(
+                    _fill(
+                        painter,
                         QRect(
                             label.left() - 2, label.top(), metrics.horizontalAdvance(shown) + 4, lh
                         ),
@@ -930,8 +943,8 @@ class DayView(QAbstractItemView):
                 painter.setOpacity(0.5)  # its ghost shows where it goes
             else:
                 painter.setOpacity(1.0)
-            painter.fillRect(rect, look.fill)
-            painter.fillRect(look.edge_rect, look.edge)
+            _fill(painter, rect, look.fill)
+            _fill(painter, look.edge_rect, look.edge)
             if key in selected:
                 painter.setPen(highlight)
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
@@ -1043,7 +1056,7 @@ class DayView(QAbstractItemView):
         painter.save()
         fill = QColor(edge)
         fill.setAlphaF(0.25)
-        painter.fillRect(rect, fill)
+        _fill(painter, rect, fill)
         painter.setPen(QPen(edge, 2, Qt.PenStyle.DashLine))
         painter.drawRect(rect.adjusted(1, 1, -1, -1))
         bold = QFont(self.font())
@@ -1094,8 +1107,10 @@ class DayView(QAbstractItemView):
     def _paint_header(self, painter: QPainter, model: CalendarModel) -> None:
         pal = self.palette()
         height = self._header_height()
-        painter.fillRect(
-            QRect(0, 0, self.viewport().width(), height), pal.color(QPalette.ColorRole.Button)
+        _fill(
+            painter,
+            QRect(0, 0, self.viewport().width(), height),
+            pal.color(QPalette.ColorRole.Button),
         )
         if self._headers is None:
             self._headers = self._header_looks(model)
@@ -1107,7 +1122,7 @@ class DayView(QAbstractItemView):
         for column in self._columns_in_view(model):
             look = self._headers[column]
             x = self._x_for(column)
-            painter.fillRect(QRect(x + 6, 6 + (lh - 10) // 2, 10, 10), look.chip)
+            _fill(painter, QRect(x + 6, 6 + (lh - 10) // 2, 10, 10), look.chip)
             painter.setPen(button_text)
             painter.setFont(fonts.bold)
             painter.drawText(
@@ -1140,8 +1155,10 @@ class DayView(QAbstractItemView):
         pal = self.palette()
         width = self._gutter_width()
         top = self._header_height()
-        painter.fillRect(
-            QRect(0, 0, width, self.viewport().height()), pal.color(QPalette.ColorRole.Window)
+        _fill(
+            painter,
+            QRect(0, 0, width, self.viewport().height()),
+            pal.color(QPalette.ColorRole.Window),
         )
         painter.setPen(pal.color(QPalette.ColorRole.WindowText))
         painter.setFont(self.font())
