@@ -39,6 +39,32 @@ def _when_shown(act: object) -> None:
     QTimer.singleShot(0, look)
 
 
+def _run_desk(url: str) -> int:
+    """`medbookings --database url` in this process: its exit code once the window closes."""
+    runtime = Runtime(database_url=url, actor="desk")
+    try:
+        return app.run(runtime)
+    finally:
+        runtime.close()
+
+
+def _shown_window() -> MainWindow | None:
+    """This test's window: the shown one (closed windows of earlier tests linger)."""
+    shown = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ]
+    return shown[0] if shown else None
+
+
+def _quick_start_clinic(sqlite_url: str, clock: Clock) -> None:
+    """A small clinic whose desk's staff user exists: the window opens with a quick start."""
+    from medbookings_desktop.bootstrap import context_for
+
+    small = build_small_clinic(sqlite_url, clock)
+    context_for(small.engine, actor="desk")
+    small.engine.dispose()
+
+
 def test_the_app_opens_on_the_database_and_exits_0(
     sqlite_url: str, clock: Clock, qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -53,11 +79,7 @@ def test_the_app_opens_on_the_database_and_exits_0(
             window.model.loaded.connect(window.close)
 
     _when_shown(close_when_loaded)
-    runtime = Runtime(database_url=sqlite_url, actor="desk")
-    try:
-        assert app.run(runtime) == 0
-    finally:
-        runtime.close()
+    assert _run_desk(sqlite_url) == 0
     assert shown[0].database_label.text().startswith("SQLite: ")
     assert [shown[0].model.headerData(c, Qt.Orientation.Horizontal) for c in range(2)] == [
         "Dr Lars Berg",
@@ -81,11 +103,7 @@ def test_a_newer_database_is_refused_with_a_message_and_exit_2(
         box.accept()
 
     _when_shown(read_and_close)
-    runtime = Runtime(database_url=sqlite_url, actor="desk")
-    try:
-        assert app.run(runtime) == 2
-    finally:
-        runtime.close()
+    assert _run_desk(sqlite_url) == 2
     assert "newer MedBookings" in said[0]
 
 
@@ -101,15 +119,9 @@ def test_an_empty_database_opens_the_first_run_wizard(tmp_path: Path, qtbot: QtB
         wizard.reject()
 
     _when_shown(close_wizard)
-    runtime = Runtime(database_url=url, actor="desk")
-    try:
-        assert app.run(runtime) == 0  # closed before setting up: no window, nothing saved
-    finally:
-        runtime.close()
+    assert _run_desk(url) == 0  # closed before setting up: no window, nothing saved
     assert len(met) == 1
-    assert not [
-        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-    ]
+    assert _shown_window() is None
 
 
 def test_the_background_engine_starts_with_the_window_and_says_its_state(
@@ -119,23 +131,16 @@ def test_the_background_engine_starts_with_the_window_and_says_its_state(
     states: list[str] = []
 
     def look() -> None:
-        # this test's window: the shown one (closed windows of earlier tests linger)
-        shown = [
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        ]
-        runner = shown[0].engine_runner if shown else None
-        if runner is not None and runner.state.value != "stopped":
-            states.append(shown[0].engine_label.text())
-            shown[0].close()
+        window = _shown_window()
+        runner = window.engine_runner if window is not None else None
+        if window is not None and runner is not None and runner.state.value != "stopped":
+            states.append(window.engine_label.text())
+            window.close()
         else:
             QTimer.singleShot(20, look)
 
     QTimer.singleShot(0, look)
-    runtime = Runtime(database_url=sqlite_url, actor="desk")
-    try:
-        assert app.run(runtime) == 0
-    finally:
-        runtime.close()
+    assert _run_desk(sqlite_url) == 0
     # no vendor credentials on this desk: the engine runs and says messaging is not set up
     assert states and states[0].startswith("Engine:")
 
@@ -143,21 +148,16 @@ def test_the_background_engine_starts_with_the_window_and_says_its_state(
 def test_a_current_sqlite_file_paints_its_first_day_before_the_engine_opens(
     sqlite_url: str, clock: Clock, qtbot: QtBot
 ) -> None:
-    from medbookings_desktop.bootstrap import DeferredDatabase, context_for
+    from medbookings_desktop.bootstrap import DeferredDatabase
 
-    small = build_small_clinic(sqlite_url, clock)
-    context_for(small.engine, actor="desk")  # the desk's staff user exists: a quick start
-    small.engine.dispose()
+    _quick_start_clinic(sqlite_url, clock)
     seen: dict[str, object] = {}
 
     def look() -> None:
-        shown = [
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        ]
-        if not shown:
+        window = _shown_window()
+        if window is None:
             QTimer.singleShot(10, look)
             return
-        window = shown[0]
         database = getattr(window._ctx.read, "__self__", None)
         if "first" not in seen:
             # the first day is on screen, read without the engine
@@ -173,11 +173,7 @@ def test_a_current_sqlite_file_paints_its_first_day_before_the_engine_opens(
         window.close()
 
     QTimer.singleShot(0, look)
-    runtime = Runtime(database_url=sqlite_url, actor="desk")
-    try:
-        assert app.run(runtime) == 0
-    finally:
-        runtime.close()
+    assert _run_desk(sqlite_url) == 0
     assert seen["deferred"] is True
     assert seen["first"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]
     assert seen["providers"] == ["Dr Lars Berg", "Dr Thandi Mokoena"]
@@ -186,31 +182,23 @@ def test_a_current_sqlite_file_paints_its_first_day_before_the_engine_opens(
 def test_closing_a_quick_start_window_closes_its_database_with_it(
     sqlite_url: str, clock: Clock, qtbot: QtBot
 ) -> None:
-    from medbookings_desktop.bootstrap import DeferredDatabase, context_for
+    from medbookings_desktop.bootstrap import DeferredDatabase
 
-    small = build_small_clinic(sqlite_url, clock)
-    context_for(small.engine, actor="desk")
-    small.engine.dispose()
+    _quick_start_clinic(sqlite_url, clock)
     seen: dict[str, object] = {}
 
     def look() -> None:
-        shown = [
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        ]
-        if not shown:
+        window = _shown_window()
+        if window is None:
             QTimer.singleShot(10, look)
             return
-        database = getattr(shown[0]._ctx.read, "__self__", None)
+        database = getattr(window._ctx.read, "__self__", None)
         assert isinstance(database, DeferredDatabase)
-        shown[0].close()
+        window.close()
         # closed by the window's closing signal, not later by run()'s own clean-up: workers
         # still waiting for the engine give up instead of holding the close
         seen["closed"] = database._closed
 
     QTimer.singleShot(0, look)
-    runtime = Runtime(database_url=sqlite_url, actor="desk")
-    try:
-        assert app.run(runtime) == 0
-    finally:
-        runtime.close()
+    assert _run_desk(sqlite_url) == 0
     assert seen["closed"] is True
