@@ -53,16 +53,8 @@ def sqlite_file(url: str) -> Path | None:
     return None
 
 
-def stored_revision(path: Path) -> str | None:
-    """The schema version the file records (None: no schema yet)."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
-    try:
-        return _revision(conn)
-    finally:
-        conn.close()
-
-
 def _revision(conn: sqlite3.Connection) -> str | None:
+    """The schema version the file records (None: no schema yet)."""
     found = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
     ).fetchone()
@@ -113,8 +105,8 @@ class QuickReader:
         return QuickReadUnitOfWork(self.path, reader=self)
 
     def revision(self) -> str | None:
-        """`stored_revision` on the reader's connection: the file's schema is then read once
-        for the check and the reads after it."""
+        """The schema version the file records (None: no schema yet), on the reader's
+        connection: the file's schema is then read once for the check and the reads after it."""
         return _revision(self._connection())
 
     def _connection(self) -> sqlite3.Connection:

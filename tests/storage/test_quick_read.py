@@ -13,7 +13,6 @@ from medbookings_desktop.storage.quick_read import (
     QuickReader,
     QuickReadUnitOfWork,
     sqlite_file,
-    stored_revision,
 )
 from medbookings_desktop.ui.day_model import load_day
 from tests.helpers.clinic import Clock, SmallClinic, build_small_clinic
@@ -129,7 +128,6 @@ def test_the_schema_version_and_the_file_are_read_without_sqlalchemy(
 ) -> None:
     path = sqlite_file(sqlite_url)
     assert path is not None
-    assert stored_revision(path) == revisions.known_revisions()[-1]
     reader = QuickReader(path)  # the quick start's check, on the connection it reads with
     try:
         assert reader.revision() == revisions.known_revisions()[-1]
@@ -137,7 +135,11 @@ def test_the_schema_version_and_the_file_are_read_without_sqlalchemy(
         reader.close()
     empty = tmp_path / "empty.sqlite3"
     empty.touch()
-    assert stored_revision(empty) is None
+    reader = QuickReader(empty)
+    try:
+        assert reader.revision() is None
+    finally:
+        reader.close()
     assert sqlite_file("postgresql://desk@db.example.org/clinic") is None
     assert sqlite_file("sqlite:///clinic.sqlite3?mode=ro") is None
     assert sqlite_file("sqlite:////data/My%20Clinic.sqlite3") == Path("/data/My Clinic.sqlite3")
